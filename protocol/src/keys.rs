@@ -1,0 +1,277 @@
+//! Public keys, who holds them, and the Ed25519 signing and strict verification
+//! of domain-separated messages.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::Scalar;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::ids::{KeyId, SubjectId};
+use crate::wire::Kind;
+
+const KEY_ID_DOMAIN: &[u8] = b"school-consent/v1/key-id\0";
+
+/// An Ed25519 public key that passed strict checks: a canonical encoding of a
+/// curve point that does not have small order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Parses a 32-byte public key, refusing invalid, non-canonical and weak
+    /// (small-order) points.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
+        let point = CompressedEdwardsY(*bytes)
+            .decompress()
+            .ok_or(Error::BadPublicKey)?;
+        // A y coordinate at or above the field prime decompresses too; only
+        // the canonical spelling of each point is accepted.
+        if point.compress().as_bytes() != bytes {
+            return Err(Error::BadPublicKey);
+        }
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::BadPublicKey)?;
+        if key.is_weak() {
+            return Err(Error::WeakKey);
+        }
+        Ok(Self(key))
+    }
+
+    /// Parses the 64-character hexadecimal form.
+    pub fn from_hex(text: &str) -> Result<Self, Error> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| Error::BadPublicKey)?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// The public half of a signing key.
+    pub fn of(signing_key: &SigningKey) -> Self {
+        Self(signing_key.verifying_key())
+    }
+
+    /// The 32-byte encoding.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The key's id: the first 8 bytes of
+    /// SHA-256(`school-consent/v1/key-id` || 0x00 || key).
+    pub fn id(&self) -> KeyId {
+        let digest = Sha256::new()
+            .chain_update(KEY_ID_DOMAIN)
+            .chain_update(self.0.as_bytes())
+            .finalize();
+        let mut id = [0u8; KeyId::LEN];
+        id.copy_from_slice(&digest[..KeyId::LEN]);
+        KeyId::from_bytes(id)
+    }
+
+    /// Verifies `signature` over `kind`'s domain followed by `body`, with
+    /// `verify_strict` (which also refuses small-order R and weak keys).
+    pub(crate) fn verify(&self, kind: Kind, body: &[u8], signature: &Signature) -> Result<(), Error> {
+        self.0
+            .verify_strict(&signed_message(kind, body), signature)
+            .map_err(|_| Error::BadSignature)
+    }
+
+    pub(crate) fn verifying_key(&self) -> &VerifyingKey {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", hex::encode(self.to_bytes()))
+    }
+}
+
+impl Serialize for PublicKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(self.to_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::from_hex(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The exact bytes a signature of `kind` covers: the kind's domain string, a
+/// zero byte, then the object's encoding up to (not including) its signatures.
+pub fn signed_message(kind: Kind, body: &[u8]) -> Vec<u8> {
+    let domain = kind.domain();
+    let mut message = Vec::with_capacity(domain.len() + body.len());
+    message.extend_from_slice(domain);
+    message.extend_from_slice(body);
+    message
+}
+
+/// Signs `body` as an object of `kind`.
+pub(crate) fn sign(kind: Kind, body: &[u8], key: &SigningKey) -> Signature {
+    key.sign(&signed_message(kind, body))
+}
+
+/// Reads a signature, refusing an `s` that is not reduced modulo the group
+/// order: such a signature is a malleated copy of a valid one.
+pub(crate) fn parse_signature(bytes: [u8; 64]) -> Result<Signature, Error> {
+    let mut s = [0u8; 32];
+    s.copy_from_slice(&bytes[32..]);
+    if bool::from(Scalar::from_canonical_bytes(s).is_none()) {
+        return Err(Error::MalleableSignature);
+    }
+    Ok(Signature::from_bytes(&bytes))
+}
+
+/// The capacity in which a key signs an object.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The person the consent is about.
+    Subject,
+    /// A guardian (parent) of that person.
+    Guardian,
+    /// The school, through its server's key.
+    School,
+}
+
+impl Role {
+    pub(crate) const fn byte(self) -> u8 {
+        match self {
+            Role::Subject => 0,
+            Role::Guardian => 1,
+            Role::School => 2,
+        }
+    }
+
+    pub(crate) fn from_byte(byte: u8) -> Option<Self> {
+        [Role::Subject, Role::Guardian, Role::School]
+            .into_iter()
+            .find(|role| role.byte() == byte)
+    }
+
+    /// The role's name: `subject`, `guardian` or `school`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Subject => "subject",
+            Role::Guardian => "guardian",
+            Role::School => "school",
+        }
+    }
+}
+
+/// Who holds a registered key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type", content = "id")]
+pub enum KeyHolder {
+    /// A person's device.
+    Person(SubjectId),
+    /// The consent server.
+    Server,
+}
+
+#[derive(Clone, Debug)]
+struct RegisteredKey {
+    key: PublicKey,
+    holder: KeyHolder,
+    revoked: bool,
+}
+
+/// The keys a verifier knows, who holds each, which are revoked, and who is
+/// whose guardian: everything needed to decide whether a signature may speak
+/// for a person.
+///
+/// A server builds one from its records for the people at hand; an offline
+/// verifier builds one from its cached copy of the school's keys.
+#[derive(Clone, Debug, Default)]
+pub struct Keyring {
+    keys: HashMap<KeyId, RegisteredKey>,
+    guardianships: HashSet<(SubjectId, SubjectId)>,
+}
+
+impl Keyring {
+    /// An empty keyring.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `key` as held by `holder`, returning its id.
+    pub fn add(&mut self, key: PublicKey, holder: KeyHolder) -> KeyId {
+        let id = key.id();
+        self.keys.insert(
+            id,
+            RegisteredKey {
+                key,
+                holder,
+                revoked: false,
+            },
+        );
+        id
+    }
+
+    /// Marks a key as revoked: nothing it signed is accepted any more, and
+    /// the refusal says so.
+    pub fn revoke(&mut self, id: KeyId) {
+        if let Some(entry) = self.keys.get_mut(&id) {
+            entry.revoked = true;
+        }
+    }
+
+    /// Records that `guardian` may sign for `child`.
+    pub fn add_guardianship(&mut self, guardian: SubjectId, child: SubjectId) {
+        self.guardianships.insert((guardian, child));
+    }
+
+    /// Whether `guardian` is recorded as a guardian of `child`.
+    pub fn is_guardian(&self, guardian: SubjectId, child: SubjectId) -> bool {
+        self.guardianships.contains(&(guardian, child))
+    }
+
+    /// The key with this id, if it is known and not revoked.
+    pub fn active_key(&self, id: &KeyId) -> Result<&PublicKey, Error> {
+        let entry = self.keys.get(id).ok_or(Error::UnknownKey)?;
+        if entry.revoked {
+            return Err(Error::RevokedKey);
+        }
+        Ok(&entry.key)
+    }
+
+    /// The key with this id, if it is active and its holder may sign in
+    /// `role` for `subject`.
+    pub fn signer_key(&self, id: &KeyId, role: Role, subject: SubjectId) -> Result<&PublicKey, Error> {
+        let key = self.active_key(id)?;
+        let holder = self.keys.get(id).map(|entry| entry.holder);
+        let allowed = match (role, holder) {
+            (Role::Subject, Some(KeyHolder::Person(person))) => person == subject,
+            (Role::Guardian, Some(KeyHolder::Person(person))) => self.is_guardian(person, subject),
+            (Role::School, Some(KeyHolder::Server)) => true,
+            _ => false,
+        };
+        if allowed {
+            Ok(key)
+        } else {
+            Err(Error::SignerNotAuthorized { role: role.name() })
+        }
+    }
+
+    /// The server key with this id, if it is known, active and the server's.
+    pub fn server_key(&self, id: &KeyId) -> Result<&PublicKey, Error> {
+        let key = self.active_key(id)?;
+        match self.keys.get(id).map(|entry| entry.holder) {
+            Some(KeyHolder::Server) => Ok(key),
+            _ => Err(Error::SignerNotAuthorized { role: "server" }),
+        }
+    }
+}
+
+/// Whether a signature's R is the canonical encoding of a point of large
+/// order, as `verify_strict` demands and batch verification does not check.
+pub(crate) fn has_strict_r(signature: &Signature) -> bool {
+    let r = CompressedEdwardsY(*signature.r_bytes());
+    r.decompress()
+        .is_some_and(|point| point.compress() == r && !point.is_small_order())
+}
