@@ -16,6 +16,7 @@ mod ids;
 mod keys;
 mod log;
 mod receipt;
+mod request;
 mod revocation;
 mod scope;
 mod text;
@@ -30,6 +31,7 @@ pub use ids::{Hash256, KeyId, ParseIdError, ReceiptId, RevocationId, SchoolId, S
 pub use keys::{signed_message, KeyHolder, Keyring, PublicKey, Role};
 pub use log::{genesis_head, next_head, LogHead, SignedLogHead};
 pub use receipt::{Outcome, Receipt, SignedReceipt, Verdict, MAX_VERDICTS};
+pub use request::{sign_request, verify_request, MAX_REQUEST_AGE_SECONDS};
 pub use revocation::{Revocation, RevocationScope, SignedRevocation};
 pub use scope::{EmptySet, MediaKind, MediaSet, Purpose, PurposeSet, UnknownMediaKind, UnknownPurpose};
 pub use text::{from_text, to_text, MAX_TEXT_LEN, PREFIX};

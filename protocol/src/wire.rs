@@ -20,6 +20,8 @@ pub enum Kind {
     Receipt,
     /// A server's signed audit log head.
     LogHead,
+    /// A device's signed HTTP request (a signature only, never an object).
+    Request,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Revocation => 2,
             Kind::Receipt => 3,
             Kind::LogHead => 4,
+            Kind::Request => 5,
         }
     }
 
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Revocation => "revocation",
             Kind::Receipt => "receipt",
             Kind::LogHead => "log-head",
+            Kind::Request => "request",
         }
     }
 
@@ -51,13 +55,20 @@ impl Kind {
             Kind::Revocation => b"school-consent/v1/revocation\0",
             Kind::Receipt => b"school-consent/v1/receipt\0",
             Kind::LogHead => b"school-consent/v1/log-head\0",
+            Kind::Request => b"school-consent/v1/request\0",
         }
     }
 
     fn from_byte(byte: u8) -> Option<Self> {
-        [Kind::Grant, Kind::Revocation, Kind::Receipt, Kind::LogHead]
-            .into_iter()
-            .find(|kind| kind.byte() == byte)
+        [
+            Kind::Grant,
+            Kind::Revocation,
+            Kind::Receipt,
+            Kind::LogHead,
+            Kind::Request,
+        ]
+        .into_iter()
+        .find(|kind| kind.byte() == byte)
     }
 }
 
