@@ -1,0 +1,267 @@
+//! Checking a recording before it is used: a verdict per person and a signed
+//! decision receipt.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use consent_protocol::{
+    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
+    SubjectId, Verdict, MAX_VERDICTS,
+};
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Json, Publishers, Staff};
+use super::{now, now_unix, AppState};
+use crate::policy::{needs_guardian, verdict, Question};
+use crate::store::{Person, PersonKind, School, StoreError};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/checks", post(check))
+}
+
+/// What a check asks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// SHA-256 of the media file, hex (the file itself never leaves the device).
+    pub media_hash: String,
+    /// `photo`, `video` or `audio`.
+    pub media_kind: String,
+    /// The intended use: `website`, `social-media`, `yearbook`, ...
+    pub purpose: String,
+    /// People named by id.
+    #[serde(default)]
+    pub people: Vec<String>,
+    /// Consent codes scanned from the people in the recording.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// Whole groups (classes) in the recording.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A verdict with the person's name, for the teacher.
+#[derive(Serialize)]
+pub struct NamedVerdict {
+    /// The person.
+    pub person: SubjectId,
+    /// Their name, unless erased.
+    pub display_name: Option<String>,
+    /// Allowed, or why not.
+    pub outcome: Outcome,
+    /// The token the verdict rests on.
+    pub token: Option<String>,
+}
+
+/// The answer to a check.
+#[derive(Serialize)]
+pub struct CheckAnswer {
+    /// Whether everyone may appear.
+    pub allowed: bool,
+    /// One verdict per person.
+    pub verdicts: Vec<NamedVerdict>,
+    /// The receipt's id, to publish with.
+    pub receipt_id: ReceiptId,
+    /// The signed receipt's text.
+    pub receipt: String,
+}
+
+/// Parses the question's media kind and purpose.
+pub fn question(media_kind: &str, purpose: &str) -> ApiResult<Question> {
+    Ok(Question {
+        media_kind: media_kind
+            .parse::<MediaKind>()
+            .map_err(|e| ApiError::bad_request("bad_media_kind", e.to_string()))?,
+        purpose: purpose
+            .parse::<Purpose>()
+            .map_err(|e| ApiError::bad_request("bad_purpose", e.to_string()))?,
+        now: now(),
+    })
+}
+
+/// Checks a recording: who is in it, may each of them appear?
+async fn check(
+    State(state): State<AppState>,
+    staff: Staff<Publishers>,
+    Json(request): Json<CheckRequest>,
+) -> ApiResult<Json<CheckAnswer>> {
+    let school = state.store.school(staff.member.school).await?;
+    let media_hash: Hash256 = request.media_hash.parse().map_err(|_| {
+        ApiError::bad_request(
+            "bad_media_hash",
+            "media_hash is the SHA-256 of the file, 64 hex characters",
+        )
+    })?;
+    let question = question(&request.media_kind, &request.purpose)?;
+    let people = resolve_people(&state, &school, &request).await?;
+    let answer = decide(&state, &school, staff.member.id, media_hash, &people, &question).await?;
+    Ok(Json(answer))
+}
+
+/// Evaluates, signs and records a decision on `people`.
+pub async fn decide(
+    state: &AppState,
+    school: &School,
+    staff: i64,
+    media_hash: Hash256,
+    people: &[Person],
+    question: &Question,
+) -> ApiResult<CheckAnswer> {
+    let verdicts = evaluate(state, school, people, question).await?;
+    let receipt = Receipt {
+        id: ReceiptId::random(&mut OsRng),
+        school: school.id,
+        checked_at: question.now,
+        media_hash,
+        media_kind: question.media_kind,
+        purpose: question.purpose,
+        verdicts: verdicts.clone(),
+        key: state.key_id(),
+    };
+    let signed = SignedReceipt::sign(receipt, &state.signing_key)?;
+    state.store.insert_receipt(&signed, staff, now_unix()).await?;
+    let names: BTreeMap<SubjectId, Option<String>> = people
+        .iter()
+        .map(|person| (person.id, person.display_name.clone()))
+        .collect();
+    Ok(CheckAnswer {
+        allowed: signed.unverified().all_allowed(),
+        verdicts: signed
+            .unverified()
+            .verdicts
+            .iter()
+            .map(|verdict| NamedVerdict {
+                person: verdict.subject,
+                display_name: names.get(&verdict.subject).cloned().flatten(),
+                outcome: verdict.outcome,
+                token: verdict.token.map(|token| token.to_string()),
+            })
+            .collect(),
+        receipt_id: signed.unverified().id,
+        receipt: signed.to_text(),
+    })
+}
+
+/// The distinct people a check names, by id, by scanned code or by group.
+/// A scanned code that the server has not seen yet is verified and recorded.
+async fn resolve_people(state: &AppState, school: &School, request: &CheckRequest) -> ApiResult<Vec<Person>> {
+    let mut people: BTreeMap<SubjectId, Person> = BTreeMap::new();
+    for id in &request.people {
+        let id: SubjectId = id.parse().map_err(|_| {
+            ApiError::bad_request(
+                "bad_person_id",
+                "a person id is 32 lowercase hexadecimal characters",
+            )
+        })?;
+        let person = state
+            .store
+            .person(school.id, id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => {
+                    ApiError::bad_request("unknown_person", format!("no person {id} in this school"))
+                }
+                other => other.into(),
+            })?;
+        people.insert(person.id, person);
+    }
+    for text in &request.tokens {
+        let token = SignedGrant::from_text(text)?;
+        let grant = token.unverified();
+        if grant.school != school.id {
+            return Err(ApiError::bad_request(
+                "other_school",
+                "this consent code was issued to another school",
+            ));
+        }
+        let person = state
+            .store
+            .person(school.id, grant.subject)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => {
+                    ApiError::bad_request("unknown_person", "the consent code names an unknown person")
+                }
+                other => other.into(),
+            })?;
+        let keyring = state.store.keyring_for(school.id, &[person.id]).await?;
+        if token.verify(&keyring, now()).is_ok() {
+            state.store.insert_grant(school.id, &token, now_unix()).await?;
+        }
+        people.insert(person.id, person);
+    }
+    for group in &request.groups {
+        let members = state.store.people(school.id, Some(group)).await?;
+        if members.is_empty() {
+            return Err(ApiError::bad_request(
+                "unknown_group",
+                format!("no people in group {group:?}"),
+            ));
+        }
+        for person in members
+            .into_iter()
+            .filter(|p| p.kind == PersonKind::Student && !p.erased)
+        {
+            people.insert(person.id, person);
+        }
+    }
+    if people.is_empty() {
+        return Err(ApiError::bad_request(
+            "no_people",
+            "name the people in the recording: by id, code or group",
+        ));
+    }
+    if people.len() > MAX_VERDICTS {
+        return Err(ApiError::bad_request(
+            "too_many_people",
+            format!("at most {MAX_VERDICTS} people per check"),
+        ));
+    }
+    Ok(people.into_values().collect())
+}
+
+/// The most people whose records are read in one query.
+const CHUNK: usize = 500;
+
+/// The verdict on each of `people`, in their order.
+///
+/// Tokens are read before revocations, so a revocation acknowledged before
+/// this started is always seen.
+pub async fn evaluate(
+    state: &AppState,
+    school: &School,
+    people: &[Person],
+    question: &Question,
+) -> ApiResult<Vec<Verdict>> {
+    let mut verdicts = Vec::with_capacity(people.len());
+    for chunk in people.chunks(CHUNK) {
+        let ids: Vec<SubjectId> = chunk.iter().map(|person| person.id).collect();
+        let tokens = state.store.grants_of(school.id, &ids).await?;
+        let revocations = state.store.revocations_of(school.id, &ids).await?;
+        let keyring = state.store.keyring_for(school.id, &ids).await?;
+        let results = verify_grants(&tokens, &keyring, question.now);
+        for person in chunk {
+            let theirs: Vec<_> = tokens
+                .iter()
+                .zip(&results)
+                .filter(|(token, _)| token.unverified().subject == person.id)
+                .collect();
+            let their_revocations: Vec<_> = revocations
+                .iter()
+                .filter(|stored| stored.revocation.subject == person.id)
+                .cloned()
+                .collect();
+            let young = needs_guardian(
+                person.birth_date.as_deref(),
+                school.digital_consent_age,
+                question.now,
+            );
+            verdicts.push(verdict(person.id, &theirs, &their_revocations, young, question));
+        }
+    }
+    Ok(verdicts)
+}

@@ -1,0 +1,170 @@
+//! The API's one error type: every failure is an `application/problem+json`
+//! response (RFC 9457) with a stable `code`.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use consent_protocol::Verdict;
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed: bad JSON, a bad parameter, a bad field.
+    #[error("{detail}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// What was wrong, for people.
+        detail: String,
+    },
+    /// A signed object (token, revocation, key) was refused.
+    #[error("{0}")]
+    Refused(#[from] consent_protocol::Error),
+    /// No valid credential was presented.
+    #[error("a valid credential is required")]
+    Unauthorized,
+    /// The credential is valid but its role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    /// Nothing with this id exists here.
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with what is recorded.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// A publication was refused because someone in it has no consent.
+    #[error("not everyone in this recording has consent for this use")]
+    ConsentMissing {
+        /// The verdict on everyone in it.
+        verdicts: Vec<Verdict>,
+    },
+    /// The request body is larger than the limit.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// The body is not JSON (or CSV where CSV is expected).
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+    /// Too many attempts; try again later.
+    #[error("too many attempts; wait a minute and try again")]
+    TooManyRequests,
+    /// Something failed inside the server. Details are logged, not shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A malformed request.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) | ApiError::ConsentMissing { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::Refused(error) => error.code(),
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::ConsentMissing { .. } => "consent_missing",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TooManyRequests => "too_many_requests",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The problem document.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdicts: Option<&'a [Verdict]>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(error) = &self {
+            tracing::error!(error = format!("{error:#}"), "internal error");
+        }
+        let problem = Problem {
+            kind: format!("urn:school-consent:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: self.code(),
+            verdicts: match &self {
+                ApiError::ConsentMissing { verdicts } => Some(verdicts),
+                _ => None,
+            },
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::UnsupportedMediaType("send JSON with Content-Type: application/json")
+            }
+            _ => ApiError::bad_request("bad_json", rejection.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::bad_request("bad_path", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request("bad_query", rejection.body_text())
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,184 @@
+//! Extractors: request bodies and parameters whose failures are problem
+//! documents, and the callers a handler accepts. A handler's signature says
+//! who may call it.
+
+use std::marker::PhantomData;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use consent_protocol::{verify_request, KeyId, Timestamp};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::store::{DeviceKey, Person, StaffMember, StaffRole};
+
+/// A JSON body; malformed JSON is a `bad_json` problem.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Path parameters; malformed ones are a `bad_path` problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// Query parameters; malformed ones are a `bad_query` problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// The roles allowed to call an endpoint.
+pub trait Roles {
+    /// Allowed roles.
+    const ALLOWED: &'static [StaffRole];
+}
+
+/// Only administrators.
+pub struct Admins;
+impl Roles for Admins {
+    const ALLOWED: &'static [StaffRole] = &[StaffRole::Admin];
+}
+
+/// Those who check and publish media: teachers and communications staff.
+pub struct Publishers;
+impl Roles for Publishers {
+    const ALLOWED: &'static [StaffRole] = &[StaffRole::Teacher, StaffRole::Communications];
+}
+
+/// Communications staff, who audit publications and the log.
+pub struct Auditors;
+impl Roles for Auditors {
+    const ALLOWED: &'static [StaffRole] = &[StaffRole::Communications];
+}
+
+/// Those who read consent coverage reports.
+pub struct Reporters;
+impl Roles for Reporters {
+    const ALLOWED: &'static [StaffRole] = &[StaffRole::Admin, StaffRole::Communications];
+}
+
+/// Any staff member of the school.
+pub struct AnyStaff;
+impl Roles for AnyStaff {
+    const ALLOWED: &'static [StaffRole] = &[StaffRole::Admin, StaffRole::Communications, StaffRole::Teacher];
+}
+
+/// A staff member presenting a valid API token (`Authorization: Bearer ...`)
+/// whose role is in `R`. Everything they reach is scoped to `member.school`.
+pub struct Staff<R> {
+    /// The caller.
+    pub member: StaffMember,
+    roles: PhantomData<R>,
+}
+
+/// The SHA-256 under which an API token or enrollment code is stored.
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+impl<R: Roles> FromRequestParts<AppState> for Staff<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        let member = state
+            .store
+            .staff_by_token(&secret_hash(token), super::now_unix())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if !R::ALLOWED.contains(&member.role) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(Self {
+            member,
+            roles: PhantomData,
+        })
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// A person's device, proven by a request signature
+/// (`Authorization: Consent-Device key=..., time=..., signature=...`, see
+/// `docs/protocol.md`). Students and parents have no passwords.
+pub struct Device {
+    /// The signing key.
+    pub key: DeviceKey,
+    /// Its holder.
+    pub person: Person,
+}
+
+/// The most a device-signed request body may hold.
+const MAX_DEVICE_BODY: usize = 64 * 1024;
+
+impl FromRequest<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Consent-Device "))
+            .ok_or(ApiError::Unauthorized)?;
+        let (key_id, time, signature) = parse_device_header(header).ok_or(ApiError::Unauthorized)?;
+        let body: Bytes = axum::body::to_bytes(body, MAX_DEVICE_BODY)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        let key = match state.store.device_key(key_id).await {
+            Ok(key) if !key.revoked => key,
+            Ok(_) => return Err(consent_protocol::Error::RevokedKey.into()),
+            Err(crate::store::StoreError::NotFound) => return Err(ApiError::Unauthorized),
+            Err(other) => return Err(other.into()),
+        };
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        verify_request(
+            &key.public_key,
+            parts.method.as_str(),
+            path,
+            time,
+            &body,
+            &signature,
+            super::now(),
+        )
+        .map_err(|error| match error {
+            consent_protocol::Error::BadSignature => ApiError::Unauthorized,
+            other => other.into(),
+        })?;
+        let person = state.store.person(key.school, key.person).await?;
+        Ok(Self { key, person })
+    }
+}
+
+fn parse_device_header(header: &str) -> Option<(KeyId, Timestamp, [u8; 64])> {
+    let (mut key, mut time, mut signature) = (None, None, None);
+    for part in header.split(',') {
+        let (name, value) = part.trim().split_once('=')?;
+        match name {
+            "key" => key = value.parse::<KeyId>().ok(),
+            "time" => time = value.parse::<u32>().ok().map(Timestamp::from_unix),
+            "signature" => signature = URL_SAFE_NO_PAD.decode(value).ok()?.try_into().ok(),
+            _ => return None,
+        }
+    }
+    Some((key?, time?, signature?))
+}

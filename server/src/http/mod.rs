@@ -1,0 +1,121 @@
+//! The HTTP API: one state, one router assembled from one `router()` per
+//! resource, one error type.
+
+mod audit;
+mod checks;
+mod consent;
+mod devices;
+pub mod error;
+mod extract;
+mod people;
+mod public;
+mod publications;
+mod school;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::Router;
+use consent_protocol::{KeyId, PublicKey, SigningKey, Timestamp};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The consent record.
+    pub store: Store,
+    /// The key this instance signs receipts and log heads with.
+    pub signing_key: Arc<SigningKey>,
+    /// Counts failed enrollment attempts, to slow down guessing.
+    pub enrollment_attempts: Arc<devices::AttemptLimiter>,
+}
+
+impl AppState {
+    /// State over `store`, signing with `signing_key`.
+    pub fn new(store: Store, signing_key: SigningKey) -> Self {
+        Self {
+            store,
+            signing_key: Arc::new(signing_key),
+            enrollment_attempts: Arc::new(devices::AttemptLimiter::default()),
+        }
+    }
+
+    /// The id of this instance's signing key.
+    pub fn key_id(&self) -> KeyId {
+        PublicKey::of(&self.signing_key).id()
+    }
+}
+
+/// The largest request body accepted (a class list of a few thousand people fits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long one request may take before it is answered with a timeout.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(public::router())
+        .merge(school::router())
+        .merge(people::router())
+        .merge(devices::router())
+        .merge(consent::router())
+        .merge(checks::router())
+        .merge(publications::router())
+        .merge(audit::router())
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async {
+            ApiError::bad_request("method_not_allowed", "this method is not allowed on this path")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "handler panicked"
+            )))
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// The current time as Unix seconds.
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// The current time as the protocol counts it.
+pub fn now() -> Timestamp {
+    Timestamp::from_unix(u32::try_from(now_unix()).unwrap_or(u32::MAX))
+}
+
+/// Issues an API token to a new administrator, for `consent-server admin create`.
+pub async fn issue_admin_token(
+    store: &Store,
+    member: &crate::store::StaffMember,
+    valid_days: i64,
+) -> Result<school::IssuedToken, ApiError> {
+    school::issue_token(store, member, "created on the server host", valid_days).await
+}

@@ -1,0 +1,74 @@
+//! The consent server: the system of record for consent. It verifies
+//! consent before a recording is published, signs its decisions, and keeps a
+//! tamper-evident log of grants, revocations, checks and publications.
+
+pub mod config;
+pub mod http;
+pub mod policy;
+mod signing_key;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use consent_protocol::PublicKey;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use http::{now_unix, AppState};
+use store::Store;
+
+/// A server bound to its address, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Creates the data directory and signing key if needed, connects to the
+    /// database (applying migrations) and binds the listening address.
+    pub async fn bind(config: &Config) -> anyhow::Result<Self> {
+        let data_dir = config.data_dir();
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let signing_key = signing_key::load_or_create(&data_dir)?;
+        let store = Store::connect(&config.database_url()).await.with_context(|| {
+            format!(
+                "opening the database {}",
+                config::redacted(&config.database_url())
+            )
+        })?;
+        store
+            .register_server_key(&PublicKey::of(&signing_key), now_unix())
+            .await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        Ok(Self {
+            listener,
+            state: AppState::new(store, signing_key),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in
+    /// flight and closes the database.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        axum::serve(self.listener, http::router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// Opens the store a configuration names, for commands run on the server's host.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(config.data_dir())?;
+    Store::connect(&config.database_url()).await
+}

@@ -1,0 +1,254 @@
+//! Consent tokens and revocations as received, and the receipts of checks.
+
+use consent_protocol::{
+    ReceiptId, Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId,
+};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::log::{append, LogEvent};
+use super::{placeholders, Store, StoreError, StoreResult};
+
+/// A revocation with the place the server gave it.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredRevocation {
+    /// The revocation's claims (its signature was verified on arrival).
+    pub revocation: Revocation,
+    /// The signed revocation's text.
+    pub text: String,
+    /// Its position in the school's log, which orders the revocation list.
+    pub sequence: i64,
+    /// When the server acknowledged it (Unix seconds).
+    pub received_at: i64,
+}
+
+fn corrupt(error: consent_protocol::Error) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+fn stored_revocation(row: &sqlx::any::AnyRow) -> StoreResult<StoredRevocation> {
+    let bytes: Vec<u8> = row.try_get("revocation")?;
+    let signed = SignedRevocation::from_bytes(&bytes).map_err(corrupt)?;
+    Ok(StoredRevocation {
+        revocation: signed.unverified().clone(),
+        text: signed.to_text(),
+        sequence: row.try_get("sequence")?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+impl Store {
+    /// Stores a verified grant and logs it. Returns `false` when exactly this
+    /// token was stored before (a resubmission changes nothing).
+    pub async fn insert_grant(&self, school: SchoolId, token: &SignedGrant, now: i64) -> StoreResult<bool> {
+        let grant = token.unverified();
+        if let Some(existing) = self.grant(school, &grant.token_id.to_string()).await? {
+            return if existing == *token {
+                Ok(false)
+            } else {
+                Err(StoreError::Conflict("another token with this id exists"))
+            };
+        }
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            school,
+            &LogEvent::Grant {
+                token: token.to_text(),
+            },
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO grants (token_id, school_id, subject_id, token, issued_at, not_after, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(grant.token_id.to_string())
+        .bind(i64::from(school.0))
+        .bind(grant.subject.to_string())
+        .bind(token.to_bytes())
+        .bind(i64::from(grant.issued_at.as_unix()))
+        .bind(i64::from(grant.not_after.as_unix()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| super::on_unique(e, "another token with this id exists"))?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn grant(&self, school: SchoolId, token_id: &str) -> StoreResult<Option<SignedGrant>> {
+        let row = sqlx::query("SELECT token FROM grants WHERE school_id = $1 AND token_id = $2")
+            .bind(i64::from(school.0))
+            .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| SignedGrant::from_bytes(&row.try_get::<Vec<u8>, _>(0)?).map_err(corrupt))
+            .transpose()
+    }
+
+    /// Every stored grant of these people.
+    pub async fn grants_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Vec<SignedGrant>> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT token FROM grants WHERE school_id = $1 AND subject_id IN ({}) ORDER BY issued_at, token_id",
+            placeholders(2, people.len())
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(school.0));
+        for person in people {
+            query = query.bind(person.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| SignedGrant::from_bytes(&row.try_get::<Vec<u8>, _>(0)?).map_err(corrupt))
+            .collect()
+    }
+
+    /// Stores a verified revocation and logs it; its log position becomes its
+    /// sequence number. Returns the stored revocation (the earlier one when
+    /// exactly this revocation was stored before).
+    pub async fn insert_revocation(
+        &self,
+        school: SchoolId,
+        signed: &SignedRevocation,
+        now: i64,
+    ) -> StoreResult<StoredRevocation> {
+        let revocation = signed.unverified();
+        if let Some(existing) = self.revocation(school, &revocation.id.to_string()).await? {
+            return if existing.text == signed.to_text() {
+                Ok(existing)
+            } else {
+                Err(StoreError::Conflict("another revocation with this id exists"))
+            };
+        }
+        let (token_id, up_to) = match revocation.scope {
+            RevocationScope::Token(token) => (Some(token.to_string()), None),
+            RevocationScope::AllIssuedUpTo(moment) => (None, Some(i64::from(moment.as_unix()))),
+        };
+        let mut tx = self.pool.begin().await?;
+        let sequence = append(
+            &mut tx,
+            school,
+            &LogEvent::Revocation {
+                revocation: signed.to_text(),
+            },
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO revocations (id, school_id, subject_id, token_id, up_to, revocation, sequence, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(revocation.id.to_string())
+        .bind(i64::from(school.0))
+        .bind(revocation.subject.to_string())
+        .bind(token_id)
+        .bind(up_to)
+        .bind(signed.to_bytes())
+        .bind(sequence)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| super::on_unique(e, "another revocation with this id exists"))?;
+        tx.commit().await?;
+        Ok(StoredRevocation {
+            revocation: revocation.clone(),
+            text: signed.to_text(),
+            sequence,
+            received_at: now,
+        })
+    }
+
+    async fn revocation(&self, school: SchoolId, id: &str) -> StoreResult<Option<StoredRevocation>> {
+        let row = sqlx::query(
+            "SELECT revocation, sequence, received_at FROM revocations WHERE school_id = $1 AND id = $2",
+        )
+        .bind(i64::from(school.0))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored_revocation).transpose()
+    }
+
+    /// Every revocation concerning these people.
+    pub async fn revocations_of(
+        &self,
+        school: SchoolId,
+        people: &[SubjectId],
+    ) -> StoreResult<Vec<StoredRevocation>> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT revocation, sequence, received_at FROM revocations WHERE school_id = $1 \
+             AND subject_id IN ({}) ORDER BY sequence",
+            placeholders(2, people.len())
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(school.0));
+        for person in people {
+            query = query.bind(person.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(stored_revocation).collect()
+    }
+
+    /// The school's revocations after sequence number `after`, oldest first.
+    pub async fn revocations_after(
+        &self,
+        school: SchoolId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredRevocation>> {
+        let rows = sqlx::query(
+            "SELECT revocation, sequence, received_at FROM revocations WHERE school_id = $1 AND sequence > $2 \
+             ORDER BY sequence LIMIT $3",
+        )
+        .bind(i64::from(school.0))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_revocation).collect()
+    }
+
+    /// Stores a signed receipt and logs the check.
+    pub async fn insert_receipt(&self, receipt: &SignedReceipt, staff: i64, now: i64) -> StoreResult<()> {
+        let claims = receipt.unverified();
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            claims.school,
+            &LogEvent::Check {
+                receipt: receipt.to_text(),
+            },
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO receipts (id, school_id, receipt, media_hash, checked_at, staff_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(claims.id.to_string())
+        .bind(i64::from(claims.school.0))
+        .bind(receipt.to_bytes())
+        .bind(claims.media_hash.to_string())
+        .bind(i64::from(claims.checked_at.as_unix()))
+        .bind(staff)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A stored receipt of this school.
+    pub async fn receipt(&self, school: SchoolId, id: ReceiptId) -> StoreResult<SignedReceipt> {
+        let row = sqlx::query("SELECT receipt FROM receipts WHERE school_id = $1 AND id = $2")
+            .bind(i64::from(school.0))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        SignedReceipt::from_bytes(&row.try_get::<Vec<u8>, _>(0)?).map_err(corrupt)
+    }
+}

@@ -1,0 +1,152 @@
+//! Storage: the consent record in SQLite or PostgreSQL, behind one type whose
+//! methods are named after what the domain needs.
+//!
+//! Both engines run the same SQL through sqlx's `Any` driver; only the
+//! migrations differ (`migrations/sqlite`, `migrations/postgres`). Every write
+//! that the audit log must see happens in one transaction with its log entry,
+//! so an acknowledged write is always in the log and the log never names a
+//! write that did not happen.
+
+mod consent;
+mod log;
+mod people;
+mod publications;
+mod schools;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+
+pub use consent::StoredRevocation;
+pub use log::{LogEntry, LogEvent};
+pub use people::{DeviceKey, NewPerson, Person, PersonKind};
+pub use publications::{NewPublication, Publication, PublicationPerson};
+pub use schools::{School, StaffMember, StaffRole};
+
+/// A storage failure, as the HTTP layer needs to tell them apart.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist (in this school).
+    #[error("not found")]
+    NotFound,
+    /// The write conflicts with what is stored (a duplicate, a used code, ...).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The database failed; the details are logged, never shown to clients.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Stored bytes no longer decode; the database was altered outside the server.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database engine a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server, for several server instances.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a database URL names.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The consent record.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Store {
+    /// Connects and brings the schema up to date.
+    ///
+    /// SQLite runs in WAL mode with `synchronous = FULL`, so a write that was
+    /// acknowledged survives the process being killed or the power failing.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(url)
+            .ok_or_else(|| anyhow::anyhow!("DATABASE_URL must start with sqlite: or postgres:"))?;
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match engine {
+                Engine::Sqlite => 4,
+                Engine::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 15000",
+                        ] {
+                            connection.execute(pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match engine {
+            Engine::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Engine::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Self { pool, engine })
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Whether the database answers.
+    pub async fn is_ready(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Numbered placeholders `$first, ..., $(first + count - 1)`, for `IN` lists.
+/// Both engines accept numbered placeholders; sqlx's query builder writes `?`
+/// under the `Any` driver, which PostgreSQL refuses.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Maps a unique-constraint violation to a conflict, keeping other errors.
+fn on_unique(error: sqlx::Error, conflict: &'static str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict),
+        _ => StoreError::Database(error),
+    }
+}

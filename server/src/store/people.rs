@@ -1,0 +1,490 @@
+//! People (students and guardians), guardianships, enrollment codes and the
+//! device keys people sign with.
+
+use consent_protocol::{KeyHolder, KeyId, Keyring, PublicKey, SchoolId, SubjectId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::log::{append, LogEvent};
+use super::schools::public_key_from;
+use super::{on_unique, placeholders, Store, StoreError, StoreResult};
+
+/// Whether a person is a student or a guardian.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonKind {
+    /// A student, who can be photographed.
+    Student,
+    /// A parent or other guardian.
+    Guardian,
+}
+
+impl PersonKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PersonKind::Student => "student",
+            PersonKind::Guardian => "guardian",
+        }
+    }
+}
+
+/// A person as the school knows them. After erasure only the id remains.
+#[derive(Clone, Debug, Serialize)]
+pub struct Person {
+    /// The pseudonymous id that tokens carry.
+    pub id: SubjectId,
+    /// Student or guardian.
+    pub kind: PersonKind,
+    /// The name staff see; `None` once erased.
+    pub display_name: Option<String>,
+    /// The class or group, such as `3B`.
+    pub group: Option<String>,
+    /// Birth date (`YYYY-MM-DD`), for the age of digital consent.
+    pub birth_date: Option<String>,
+    /// The school's own number for the person (from its administration).
+    pub external_id: Option<String>,
+    /// Whether the person's data was erased.
+    pub erased: bool,
+}
+
+/// What is needed to add a person.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewPerson {
+    /// Student or guardian.
+    pub kind: PersonKind,
+    /// The name staff see.
+    pub display_name: String,
+    /// The class or group.
+    pub group: Option<String>,
+    /// Birth date (`YYYY-MM-DD`).
+    pub birth_date: Option<String>,
+    /// The school's own number for the person.
+    pub external_id: Option<String>,
+}
+
+/// A registered device key.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceKey {
+    /// The key's id.
+    pub key_id: KeyId,
+    /// The key.
+    pub public_key: PublicKey,
+    /// Who holds it.
+    pub person: SubjectId,
+    /// The holder's school.
+    pub school: SchoolId,
+    /// Whether it was cut off.
+    pub revoked: bool,
+}
+
+const PERSON_COLUMNS: &str = "id, kind, display_name, group_name, birth_date, external_id, erased_at";
+
+fn subject_from(text: &str) -> StoreResult<SubjectId> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("person id {text}")))
+}
+
+fn person_from(row: &sqlx::any::AnyRow) -> StoreResult<Person> {
+    let id: String = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
+    let erased_at: Option<i64> = row.try_get("erased_at")?;
+    Ok(Person {
+        id: subject_from(&id)?,
+        kind: if kind == "guardian" {
+            PersonKind::Guardian
+        } else {
+            PersonKind::Student
+        },
+        display_name: row.try_get("display_name")?,
+        group: row.try_get("group_name")?,
+        birth_date: row.try_get("birth_date")?,
+        external_id: row.try_get("external_id")?,
+        erased: erased_at.is_some(),
+    })
+}
+
+fn device_key_from(row: &sqlx::any::AnyRow) -> StoreResult<DeviceKey> {
+    let person: String = row.try_get("person_id")?;
+    let school: i64 = row.try_get("school_id")?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+    let public_key = public_key_from(row.try_get("public_key")?)?;
+    Ok(DeviceKey {
+        key_id: public_key.id(),
+        public_key,
+        person: subject_from(&person)?,
+        school: SchoolId(school as u32),
+        revoked: revoked_at.is_some(),
+    })
+}
+
+impl Store {
+    /// Adds a person with a fresh pseudonymous id.
+    pub async fn create_person(
+        &self,
+        school: SchoolId,
+        id: SubjectId,
+        person: &NewPerson,
+        now: i64,
+    ) -> StoreResult<Person> {
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            school,
+            &LogEvent::PersonCreated {
+                person: id,
+                kind: person.kind,
+            },
+            now,
+        )
+        .await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO people (id, school_id, kind, display_name, group_name, birth_date, external_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {PERSON_COLUMNS}"
+        ))
+        .bind(id.to_string())
+        .bind(i64::from(school.0))
+        .bind(person.kind.as_str())
+        .bind(&person.display_name)
+        .bind(&person.group)
+        .bind(&person.birth_date)
+        .bind(&person.external_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "a person with this external id exists in this school"))?;
+        let created = person_from(&row)?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Updates the person with this external id, if there is one, from an
+    /// imported class list; returns `None` when there is none.
+    pub async fn update_person_by_external_id(
+        &self,
+        school: SchoolId,
+        person: &NewPerson,
+    ) -> StoreResult<Option<Person>> {
+        let row = sqlx::query(&format!(
+            "UPDATE people SET display_name = $1, group_name = $2, birth_date = $3 \
+             WHERE school_id = $4 AND external_id = $5 AND erased_at IS NULL RETURNING {PERSON_COLUMNS}"
+        ))
+        .bind(&person.display_name)
+        .bind(&person.group)
+        .bind(&person.birth_date)
+        .bind(i64::from(school.0))
+        .bind(&person.external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(person_from).transpose()
+    }
+
+    /// The person with this id in this school.
+    pub async fn person(&self, school: SchoolId, id: SubjectId) -> StoreResult<Person> {
+        let row = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 AND id = $2"
+        ))
+        .bind(i64::from(school.0))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        person_from(&row)
+    }
+
+    /// The school's people, optionally only one group, sorted by group and name.
+    pub async fn people(&self, school: SchoolId, group: Option<&str>) -> StoreResult<Vec<Person>> {
+        let filter = if group.is_some() {
+            " AND group_name = $2"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1{filter} ORDER BY group_name, display_name, id"
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(school.0));
+        if let Some(group) = group {
+            query = query.bind(group.to_owned());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(person_from).collect()
+    }
+
+    /// Links a guardian to a child of the same school.
+    pub async fn add_guardianship(
+        &self,
+        school: SchoolId,
+        guardian: SubjectId,
+        child: SubjectId,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            school,
+            &LogEvent::GuardianLinked { guardian, child },
+            now,
+        )
+        .await?;
+        sqlx::query("INSERT INTO guardianships (school_id, guardian_id, child_id) VALUES ($1, $2, $3)")
+            .bind(i64::from(school.0))
+            .bind(guardian.to_string())
+            .bind(child.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| on_unique(e, "this guardian is already linked to this child"))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The children of a guardian.
+    pub async fn children_of(&self, school: SchoolId, guardian: SubjectId) -> StoreResult<Vec<SubjectId>> {
+        let rows = sqlx::query(
+            "SELECT child_id FROM guardianships WHERE school_id = $1 AND guardian_id = $2 ORDER BY child_id",
+        )
+        .bind(i64::from(school.0))
+        .bind(guardian.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| subject_from(&row.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Erases a person's personal data (GDPR art. 17): name, group, birth
+    /// date and external id go; their keys are cut off and guardian links
+    /// removed. The id stays, so the log and publications still add up.
+    pub async fn erase_person(&self, school: SchoolId, id: SubjectId, now: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        append(&mut tx, school, &LogEvent::PersonErased { person: id }, now).await?;
+        let erased = sqlx::query(
+            "UPDATE people SET display_name = NULL, group_name = NULL, birth_date = NULL, external_id = NULL, \
+             erased_at = $1 WHERE school_id = $2 AND id = $3 AND erased_at IS NULL",
+        )
+        .bind(now)
+        .bind(i64::from(school.0))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if erased.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("UPDATE device_keys SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM guardianships WHERE guardian_id = $1 OR child_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM enrollment_codes WHERE person_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores the hash of a one-time enrollment code for a person.
+    pub async fn create_enrollment_code(
+        &self,
+        school: SchoolId,
+        person: SubjectId,
+        code_hash: &[u8],
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO enrollment_codes (code_hash, school_id, person_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(code_hash.to_vec())
+        .bind(i64::from(school.0))
+        .bind(person.to_string())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| on_unique(e, "enrollment code collision"))?;
+        Ok(())
+    }
+
+    /// Redeems an unused, unexpired enrollment code: registers the device's
+    /// key for the code's person and uses the code up, in one transaction.
+    pub async fn redeem_enrollment_code(
+        &self,
+        code_hash: &[u8],
+        key: &PublicKey,
+        now: i64,
+    ) -> StoreResult<Person> {
+        let mut tx = self.pool.begin().await?;
+        // Using the code up first is the write that takes the lock, and makes
+        // a second redemption of the same code find nothing.
+        let row = sqlx::query(
+            "UPDATE enrollment_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+             RETURNING school_id, person_id",
+        )
+        .bind(now)
+        .bind(code_hash.to_vec())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let school: i64 = row.try_get(0)?;
+        let school = SchoolId(school as u32);
+        let person = subject_from(&row.try_get::<String, _>(1)?)?;
+        append(
+            &mut tx,
+            school,
+            &LogEvent::KeyRegistered {
+                person,
+                key: key.id(),
+            },
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO device_keys (key_id, school_id, person_id, public_key, registered_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(key.id().to_string())
+        .bind(i64::from(school.0))
+        .bind(person.to_string())
+        .bind(key.to_bytes().to_vec())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "this device key is already registered"))?;
+        let row = sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"))
+            .bind(person.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let enrolled = person_from(&row)?;
+        tx.commit().await?;
+        Ok(enrolled)
+    }
+
+    /// The device key with this id, in any school.
+    pub async fn device_key(&self, key_id: KeyId) -> StoreResult<DeviceKey> {
+        let row = sqlx::query(
+            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE key_id = $1",
+        )
+        .bind(key_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        device_key_from(&row)
+    }
+
+    /// A person's device keys.
+    pub async fn device_keys_of(&self, school: SchoolId, person: SubjectId) -> StoreResult<Vec<DeviceKey>> {
+        let rows = sqlx::query(
+            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys \
+             WHERE school_id = $1 AND person_id = $2 ORDER BY registered_at, key_id",
+        )
+        .bind(i64::from(school.0))
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_key_from).collect()
+    }
+
+    /// Cuts off a device key of this school (a lost or stolen device).
+    pub async fn revoke_device_key(&self, school: SchoolId, key_id: KeyId, now: i64) -> StoreResult<()> {
+        let key = self.device_key(key_id).await?;
+        if key.school != school {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            school,
+            &LogEvent::KeyRevoked {
+                person: key.person,
+                key: key_id,
+            },
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE device_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(key_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Everything needed to verify signatures of these people: their keys,
+    /// their guardians' keys and links, and the server's keys.
+    pub async fn keyring_for(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keyring> {
+        let mut keyring = Keyring::new();
+        for (_, key) in self.server_keys().await? {
+            keyring.add(key, KeyHolder::Server);
+        }
+        if people.is_empty() {
+            return Ok(keyring);
+        }
+        let sql = format!(
+            "SELECT guardian_id, child_id FROM guardianships WHERE school_id = $1 AND child_id IN ({})",
+            placeholders(2, people.len())
+        );
+        let mut links = sqlx::query(&sql).bind(i64::from(school.0));
+        for person in people {
+            links = links.bind(person.to_string());
+        }
+        let mut holders: Vec<SubjectId> = people.to_vec();
+        for row in links.fetch_all(&self.pool).await? {
+            let guardian = subject_from(&row.try_get::<String, _>(0)?)?;
+            let child = subject_from(&row.try_get::<String, _>(1)?)?;
+            keyring.add_guardianship(guardian, child);
+            holders.push(guardian);
+        }
+        let sql = format!(
+            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE school_id = $1 \
+             AND person_id IN ({})",
+            placeholders(2, holders.len())
+        );
+        let mut keys = sqlx::query(&sql).bind(i64::from(school.0));
+        for person in &holders {
+            keys = keys.bind(person.to_string());
+        }
+        for row in keys.fetch_all(&self.pool).await? {
+            let key = device_key_from(&row)?;
+            let id = keyring.add(key.public_key, KeyHolder::Person(key.person));
+            if key.revoked {
+                keyring.revoke(id);
+            }
+        }
+        Ok(keyring)
+    }
+}
+
+impl Store {
+    /// Every device key of the school, for offline verifiers.
+    pub async fn school_device_keys(&self, school: SchoolId) -> StoreResult<Vec<DeviceKey>> {
+        let rows = sqlx::query(
+            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE school_id = $1 ORDER BY key_id",
+        )
+        .bind(i64::from(school.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_key_from).collect()
+    }
+
+    /// Every guardian link of the school, as (guardian, child).
+    pub async fn school_guardianships(&self, school: SchoolId) -> StoreResult<Vec<(SubjectId, SubjectId)>> {
+        let rows = sqlx::query(
+            "SELECT guardian_id, child_id FROM guardianships WHERE school_id = $1 ORDER BY guardian_id, child_id",
+        )
+        .bind(i64::from(school.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    subject_from(&row.try_get::<String, _>(0)?)?,
+                    subject_from(&row.try_get::<String, _>(1)?)?,
+                ))
+            })
+            .collect()
+    }
+}
