@@ -104,6 +104,15 @@ impl Grant {
         writer.finish()
     }
 
+    /// Decodes claims encoded by [`Self::to_bytes`] (a grant waiting for a
+    /// co-signature travels as these bytes); any other byte string is refused.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut reader = Reader::new(bytes, Kind::Grant)?;
+        let grant = Self::read(&mut reader)?;
+        reader.finish()?;
+        Ok(grant)
+    }
+
     /// One signer's signature over the claims, for a signer who co-signs a
     /// grant that another device made.
     pub fn signature(&self, key: &SigningKey) -> Signature {

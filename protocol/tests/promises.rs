@@ -435,3 +435,17 @@ fn every_error_has_a_distinct_stable_code() {
         .iter()
         .all(|code| code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
 }
+
+#[test]
+fn claims_waiting_for_a_co_signature_round_trip() {
+    let world = World::new();
+    let grant = world.child_grant();
+    assert_eq!(Grant::from_bytes(&grant.to_bytes()), Ok(grant.clone()));
+    let mut longer = grant.to_bytes();
+    longer.push(0);
+    assert_eq!(Grant::from_bytes(&longer), Err(Error::TrailingBytes { count: 1 }));
+    let child_part = grant.signature(&world.child_key);
+    let parent_part = grant.signature(&world.parent_key);
+    let token = SignedGrant::from_parts(grant, vec![child_part, parent_part]).expect("well-formed");
+    assert!(token.verify(&world.keyring, world.now).is_ok());
+}

@@ -131,6 +131,8 @@ struct MyToken {
 #[derive(Serialize)]
 struct Record {
     person: Person,
+    /// The person's device keys (a guardian co-signs with the child's key id).
+    keys: Vec<crate::store::DeviceKey>,
     tokens: Vec<MyToken>,
     revocations: Vec<crate::store::StoredRevocation>,
     publications: Vec<Publication>,
@@ -150,7 +152,9 @@ async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult
     let revocations = state.store.revocations_of(school, &people).await?;
     let publications = state.store.publications(school, Some(person.id)).await?;
     let now = now();
+    let keys = state.store.device_keys_of(school, person.id).await?;
     Ok(Record {
+        keys,
         tokens: tokens
             .iter()
             .map(|token| MyToken {
