@@ -59,7 +59,12 @@ async fn submit_grant(
     if person.erased || person.kind != PersonKind::Student {
         return Err(unknown_subject(StoreError::NotFound));
     }
-    let keyring = state.store.keyring_for(school.id, &[person.id]).await?;
+    let mut keyring = state.store.keyring_for(school.id, &[person.id]).await?;
+    let signers: Vec<_> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();
+    state
+        .store
+        .add_school_keys(&mut keyring, school.id, &signers)
+        .await?;
     let now = now();
     token.verify(&keyring, now)?;
     if needs_guardian(person.birth_date.as_deref(), school.digital_consent_age, now)
@@ -139,7 +144,11 @@ async fn submit_revocation(
         .person(school.id, revocation.subject)
         .await
         .map_err(unknown_subject)?;
-    let keyring = state.store.keyring_for(school.id, &[revocation.subject]).await?;
+    let mut keyring = state.store.keyring_for(school.id, &[revocation.subject]).await?;
+    state
+        .store
+        .add_school_keys(&mut keyring, school.id, &[revocation.key])
+        .await?;
     signed.verify(&keyring, now())?;
     let stored = state
         .store

@@ -41,6 +41,9 @@ pub enum ApiError {
         /// The verdict on everyone in it.
         verdicts: Vec<Verdict>,
     },
+    /// The path exists but not with this method.
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
     /// The request body is larger than the limit.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ConsentMissing { .. } => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -89,6 +93,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::ConsentMissing { .. } => "consent_missing",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests => "too_many_requests",

@@ -73,9 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publications::router())
         .merge(audit::router())
         .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async {
-            ApiError::bad_request("method_not_allowed", "this method is not allowed on this path")
-        })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -49,6 +49,7 @@ pub struct Person {
 
 /// What is needed to add a person.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewPerson {
     /// Student or guardian.
     pub kind: PersonKind,
@@ -410,6 +411,31 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds the school's keys with these ids to `keyring`, so that a signature
+    /// by the wrong person is refused as not authorized rather than unknown.
+    pub async fn add_school_keys(
+        &self,
+        keyring: &mut Keyring,
+        school: SchoolId,
+        key_ids: &[KeyId],
+    ) -> StoreResult<()> {
+        for key_id in key_ids {
+            match self.device_key(*key_id).await {
+                Ok(key) if key.school == school => {
+                    if keyring.active_key(key_id) == Err(consent_protocol::Error::UnknownKey) {
+                        let id = keyring.add(key.public_key, KeyHolder::Person(key.person));
+                        if key.revoked {
+                            keyring.revoke(id);
+                        }
+                    }
+                }
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(other) => return Err(other),
+            }
+        }
         Ok(())
     }
 
