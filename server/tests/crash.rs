@@ -1,0 +1,224 @@
+//! No acknowledged write is lost when the server process is killed: SIGKILL
+//! while students grant and revoke as fast as they can, restart, and every
+//! acknowledged grant and revocation is there and the log still verifies.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use consent_protocol::*;
+use consent_tests::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_consent-server");
+
+/// The real server binary on `database_url`; returns the process and its URL.
+fn start(data_dir: &Path, database_url: &str) -> (Child, String) {
+    let mut child = Command::new(SERVER)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the server prints its address")
+        .to_owned();
+    (child, url)
+}
+
+fn admin_token(data_dir: &Path, database_url: &str) -> String {
+    let output = Command::new(SERVER)
+        .args(["--data-dir"])
+        .arg(data_dir)
+        .args(["admin", "create", "--school", "De Linde", "--name", "Anna"])
+        .env("DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
+#[derive(Default)]
+struct Acknowledged {
+    grants: Vec<(SubjectId, TokenId)>,
+    revocations: Vec<(SubjectId, TokenId)>,
+}
+
+async fn killed_server_keeps_every_acknowledged_write(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(database_url) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    let token = admin_token(dir.path(), &database_url);
+    let (mut server, mut url) = start(dir.path(), &database_url);
+    let admin = Api {
+        base: url.clone(),
+        token: Some(token),
+        client: reqwest::Client::new(),
+    };
+    let comms = admin.staff("Cas", "communications").await;
+    let mut phones = Vec::new();
+    for n in 0..6 {
+        let person = admin
+            .person("student", &format!("Student {n}"), "3B", "2008-01-01")
+            .await;
+        phones.push(admin.enroll(person).await);
+    }
+
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    for round in 0..3 {
+        // Every student grants and revokes in a loop until the server dies.
+        let mut writers = Vec::new();
+        for phone in &phones {
+            let mut phone = phone.clone();
+            phone.api.base = url.clone();
+            let acknowledged = Arc::clone(&acknowledged);
+            writers.push(tokio::spawn(async move {
+                loop {
+                    let token = SignedGrant::sign(
+                        phone.grant(&[MediaKind::Photo], &[Purpose::WEBSITE]),
+                        &[&phone.key],
+                    )
+                    .unwrap();
+                    let Ok(answer) = try_post(&phone, "/v1/grants", json!({"token": token.to_text()})).await
+                    else {
+                        break;
+                    };
+                    assert_eq!(answer, StatusCode::CREATED, "a grant was refused");
+                    let id = token.unverified().token_id;
+                    acknowledged.lock().unwrap().grants.push((phone.person, id));
+                    let revocation =
+                        phone.revocation(phone.person, RevocationScope::Token(id), Role::Subject);
+                    let Ok(answer) = try_post(
+                        &phone,
+                        "/v1/revocations",
+                        json!({"revocation": revocation.to_text()}),
+                    )
+                    .await
+                    else {
+                        break;
+                    };
+                    assert_eq!(answer, StatusCode::CREATED, "a revocation was refused");
+                    acknowledged.lock().unwrap().revocations.push((phone.person, id));
+                }
+            }));
+        }
+        // Kill once enough writes were acknowledged in this round.
+        let target = (round + 1) * 40;
+        while acknowledged.lock().unwrap().grants.len() < target {
+            assert!(
+                !writers.iter().all(|w| w.is_finished()),
+                "every writer stopped before the kill"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        server.kill().unwrap();
+        server.wait().unwrap();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+
+        let (restarted, new_url) = start(dir.path(), &database_url);
+        server = restarted;
+        url = new_url.clone();
+        let comms_now = Api {
+            base: new_url.clone(),
+            ..comms.clone()
+        };
+
+        // Every acknowledged grant and revocation survived.
+        let acked = acknowledged.lock().unwrap();
+        for phone in &phones {
+            let mut phone = phone.clone();
+            phone.api.base = new_url.clone();
+            let record = phone.signed_get("/v1/me").await;
+            assert_eq!(record.status, StatusCode::OK, "{record:?}");
+            let tokens: Vec<String> = record.body["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["token_id"].as_str().unwrap().to_owned())
+                .collect();
+            for (_, id) in acked.grants.iter().filter(|(person, _)| *person == phone.person) {
+                assert!(
+                    tokens.contains(&id.to_string()),
+                    "round {round}: acknowledged grant {id} was lost"
+                );
+            }
+            let revoked: Vec<String> = record.body["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["standing"]["status"] == "revoked")
+                .map(|t| t["token_id"].as_str().unwrap().to_owned())
+                .collect();
+            for (_, id) in acked
+                .revocations
+                .iter()
+                .filter(|(person, _)| *person == phone.person)
+            {
+                assert!(
+                    revoked.contains(&id.to_string()),
+                    "round {round}: acknowledged revocation of {id} was lost"
+                );
+            }
+        }
+        drop(acked);
+
+        // The log still verifies from its first entry to its signed head.
+        let log = comms_now.get("/v1/audit/log?limit=5000").await;
+        let head = SignedLogHead::from_text(log.body["log_head"].as_str().unwrap()).unwrap();
+        let entries = log.body["entries"].as_array().unwrap();
+        let mut chain = genesis_head(head.unverified().school);
+        for (index, entry) in entries.iter().enumerate() {
+            chain = next_head(
+                &chain,
+                index as u64 + 1,
+                entry["entry"].as_str().unwrap().as_bytes(),
+            );
+        }
+        assert_eq!(entries.len() as u64, head.unverified().size, "round {round}");
+        assert_eq!(
+            chain,
+            head.unverified().head,
+            "round {round}: the log no longer verifies"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+async fn try_post(phone: &Phone, path: &str, body: serde_json::Value) -> Result<StatusCode, reqwest::Error> {
+    let response = phone
+        .api
+        .client
+        .post(format!("{}{path}", phone.api.base))
+        .json(&body)
+        .send()
+        .await?;
+    Ok(response.status())
+}
+
+on_both_databases!(killed_server_keeps_every_acknowledged_write);
