@@ -1,0 +1,534 @@
+//! Administrators: people and groups, guardians, staff accounts, enrollment
+//! codes, lost devices and the school's settings.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use consent_protocol::SubjectId;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{write_file, Ctx, Done};
+use crate::api::{ApiProblem, Auth, Body, Client};
+use crate::cli::{
+    DeviceCommand, EnrollmentCodesArgs, GuardianCommand, PeopleCommand, SchoolCommand, StaffCommand,
+};
+use crate::clock;
+use crate::output::{self, Table};
+
+#[derive(Deserialize, Serialize, Clone)]
+struct Person {
+    id: SubjectId,
+    kind: String,
+    display_name: Option<String>,
+    group: Option<String>,
+    birth_date: Option<String>,
+    external_id: Option<String>,
+    erased: bool,
+}
+
+impl Person {
+    fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or("(erased)")
+    }
+}
+
+/// `consent people ...`
+pub async fn people(ctx: &Ctx, command: PeopleCommand) -> Result<Done> {
+    let client = ctx.client()?;
+    match command {
+        PeopleCommand::Add {
+            name,
+            kind,
+            group,
+            birth_date,
+            external_id,
+        } => {
+            let person: Person = client
+                .call(
+                    Method::POST,
+                    "/v1/people",
+                    Auth::Staff,
+                    &json!({
+                        "kind": kind.name(),
+                        "display_name": name,
+                        "group": group,
+                        "birth_date": birth_date,
+                        "external_id": external_id,
+                    }),
+                )
+                .await
+                .context("adding the person")?;
+            if ctx.json() {
+                output::json(&person)?;
+            } else {
+                println!(
+                    "Added {} ({}{}): person {}",
+                    person.name(),
+                    person.kind,
+                    person
+                        .group
+                        .as_deref()
+                        .map(|g| format!(", group {g}"))
+                        .unwrap_or_default(),
+                    person.id
+                );
+                println!(
+                    "Next: an enrollment code for their device: `consent enrollment-codes --person {}`",
+                    person.id
+                );
+            }
+        }
+        PeopleCommand::List { group } => {
+            let people = list(&client, group.as_deref()).await?;
+            if ctx.json() {
+                output::json(&people)?;
+            } else if people.is_empty() {
+                println!(
+                    "No people{}.",
+                    group.map(|g| format!(" in group {g}")).unwrap_or_default()
+                );
+            } else {
+                let mut table = Table::new(&["PERSON", "NAME", "KIND", "GROUP", "BORN", "EXTERNAL ID"]);
+                for person in &people {
+                    table.row(vec![
+                        person.id.to_string(),
+                        person.name().to_owned(),
+                        person.kind.clone(),
+                        person.group.clone().unwrap_or_default(),
+                        person.birth_date.clone().unwrap_or_default(),
+                        person.external_id.clone().unwrap_or_default(),
+                    ]);
+                }
+                table.print();
+            }
+        }
+        PeopleCommand::Import { file, chunk_size } => {
+            import(ctx, &client, &file, usize::from(chunk_size)).await?
+        }
+        PeopleCommand::Erase { id } => {
+            client
+                .act(
+                    Method::DELETE,
+                    &format!("/v1/people/{id}"),
+                    Auth::Staff,
+                    Body::Empty,
+                )
+                .await
+                .with_context(|| format!("erasing person {id}"))?;
+            if ctx.json() {
+                output::json(&json!({"person": id, "erased": true}))?;
+            } else {
+                println!("Erased the personal data of person {id}; the audit log still verifies (it never held names).");
+            }
+        }
+    }
+    Ok(Done::Ok)
+}
+
+async fn list(client: &Client, group: Option<&str>) -> Result<Vec<Person>> {
+    let query: Vec<(&str, &str)> = group.map(|g| ("group", g)).into_iter().collect();
+    client
+        .get("/v1/people", &query, Auth::Staff)
+        .await
+        .context("listing people")
+}
+
+#[derive(Deserialize)]
+struct ImportReport {
+    created: usize,
+    updated: usize,
+}
+
+/// Sends a class list in chunks (each with the header), with a progress bar.
+async fn import(ctx: &Ctx, client: &Client, file: &Path, chunk_size: usize) -> Result<()> {
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_slice());
+    let header = reader
+        .byte_headers()
+        .with_context(|| format!("{} is not a CSV file with a header line", file.display()))?
+        .clone();
+    let columns: HashSet<&[u8]> = header.iter().map(<[u8]>::trim_ascii).collect();
+    for required in ["external_id", "display_name"] {
+        if !columns.contains(required.as_bytes()) {
+            anyhow::bail!(
+                "{} has no {required} column: the first line must be external_id,display_name,group,birth_date",
+                file.display()
+            );
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.byte_records() {
+        let record = record.with_context(|| format!("{} is not valid CSV", file.display()))?;
+        rows.push(record);
+    }
+    let bar = if ctx.json() {
+        ProgressBar::with_draw_target(Some(rows.len() as u64), ProgressDrawTarget::hidden())
+    } else {
+        ProgressBar::new(rows.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} people")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("importing");
+    let (mut created, mut updated) = (0, 0);
+    for (index, chunk) in rows.chunks(chunk_size).enumerate() {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_byte_record(&header)?;
+        for row in chunk {
+            writer.write_byte_record(row)?;
+        }
+        let body = String::from_utf8(writer.into_inner().map_err(|e| anyhow!("{e}"))?)
+            .with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+        let url = client.url("/v1/people/import", &[])?;
+        let answer = client.send(Method::POST, url, Auth::Staff, Body::Csv(body)).await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(error) => {
+                bar.abandon();
+                let done = index * chunk_size;
+                let Some(problem) = error.downcast_ref::<ApiProblem>().filter(|p| p.code == "bad_csv") else {
+                    return Err(error.context(format!("importing (the first {done} rows were imported)")));
+                };
+                return Err(anyhow!(
+                    "{} line {}: the first {done} rows were imported, this chunk and the rest were not. \
+                     Fix the line and run the import again (people already imported are updated, not duplicated)",
+                    file.display(),
+                    file_line(&problem.detail, chunk).unwrap_or_else(|| problem.detail.clone())
+                ));
+            }
+        };
+        let report: ImportReport = answer.json()?;
+        created += report.created;
+        updated += report.updated;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    if ctx.json() {
+        output::json(&json!({"created": created, "updated": updated}))?;
+    } else {
+        println!(
+            "Imported {} people from {}: {created} new, {updated} updated.",
+            rows.len(),
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Turns the server's "line N: why" about a chunk into the file's line and why.
+fn file_line(detail: &str, chunk: &[csv::ByteRecord]) -> Option<String> {
+    let rest = detail.strip_prefix("line ")?;
+    let (number, why) = rest.split_once(':')?;
+    let line: usize = number.trim().parse().ok()?;
+    // Line 1 of a chunk is its header; line 2 its first row.
+    let row = chunk.get(line.checked_sub(2)?)?;
+    let position = row.position()?;
+    Some(format!("{}:{why}", position.line()))
+}
+
+/// `consent guardian ...`
+pub async fn guardian(ctx: &Ctx, command: GuardianCommand) -> Result<Done> {
+    let GuardianCommand::Link { guardian, child } = command;
+    ctx.client()?
+        .act(
+            Method::POST,
+            &format!("/v1/people/{child}/guardians"),
+            Auth::Staff,
+            Body::json(&json!({"guardian": guardian}))?,
+        )
+        .await
+        .context("linking the guardian")?;
+    if ctx.json() {
+        output::json(&json!({"guardian": guardian, "child": child}))?;
+    } else {
+        println!("Person {guardian} is now recorded as a guardian of {child}: they can give, co-sign and withdraw consent for them.");
+    }
+    Ok(Done::Ok)
+}
+
+#[derive(Deserialize, Serialize)]
+struct StaffMember {
+    id: i64,
+    name: String,
+    role: String,
+}
+
+#[derive(Deserialize, Serialize)]
+struct IssuedToken {
+    id: i64,
+    token: String,
+    expires_at: i64,
+}
+
+/// `consent staff ...`
+pub async fn staff(ctx: &Ctx, command: StaffCommand) -> Result<Done> {
+    let client = ctx.client()?;
+    match command {
+        StaffCommand::Add { name, role } => {
+            let member: StaffMember = client
+                .call(
+                    Method::POST,
+                    "/v1/staff",
+                    Auth::Staff,
+                    &json!({"name": name, "role": role.name()}),
+                )
+                .await
+                .context("adding the staff account")?;
+            if ctx.json() {
+                output::json(&member)?;
+            } else {
+                println!("Added {} ({}), staff id {}.", member.name, member.role, member.id);
+                println!(
+                    "Next: issue their API token with `consent staff token {}`",
+                    member.id
+                );
+            }
+        }
+        StaffCommand::List => {
+            let members: Vec<StaffMember> = client
+                .get("/v1/staff", &[], Auth::Staff)
+                .await
+                .context("listing staff")?;
+            if ctx.json() {
+                output::json(&members)?;
+            } else {
+                let mut table = Table::new(&["ID", "NAME", "ROLE"]);
+                for member in &members {
+                    table.row(vec![
+                        member.id.to_string(),
+                        member.name.clone(),
+                        member.role.clone(),
+                    ]);
+                }
+                table.print();
+            }
+        }
+        StaffCommand::Token { id, days, label } => {
+            let issued: IssuedToken = client
+                .call(
+                    Method::POST,
+                    &format!("/v1/staff/{id}/tokens"),
+                    Auth::Staff,
+                    &json!({"label": label, "valid_days": days}),
+                )
+                .await
+                .context("issuing the token")?;
+            if ctx.json() {
+                output::json(&issued)?;
+            } else {
+                println!(
+                    "API token for staff id {id} (shown once; it works until {}):",
+                    clock::day(issued.expires_at)
+                );
+                println!("{}", issued.token);
+                println!("Its owner runs: consent login --token {}", issued.token);
+            }
+        }
+    }
+    Ok(Done::Ok)
+}
+
+#[derive(Deserialize, Serialize)]
+struct EnrollmentCode {
+    person: SubjectId,
+    code: String,
+    qr_text: String,
+    expires_at: i64,
+}
+
+/// `consent enrollment-codes`
+pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Done> {
+    let client = ctx.client()?;
+    let mut people = match &args.group {
+        Some(group) => {
+            let members = list(&client, Some(group)).await?;
+            if members.is_empty() {
+                anyhow::bail!("no people in group {group:?}; check the name with `consent people list`");
+            }
+            members
+        }
+        None => Vec::new(),
+    };
+    for id in &args.person {
+        let person: Person = client
+            .get(&format!("/v1/people/{id}"), &[], Auth::Staff)
+            .await
+            .with_context(|| format!("looking up person {id}"))?;
+        people.push(person);
+    }
+    people.retain(|person| !person.erased);
+    let Some(out) = &args.out else {
+        let mut codes = Vec::new();
+        for person in &people {
+            let code: EnrollmentCode = client
+                .call(
+                    Method::POST,
+                    &format!("/v1/people/{}/enrollment-codes", person.id),
+                    Auth::Staff,
+                    &json!({}),
+                )
+                .await
+                .with_context(|| format!("making an enrollment code for {}", person.name()))?;
+            codes.push((person, code));
+        }
+        if ctx.json() {
+            let list: Vec<_> = codes
+                .iter()
+                .map(|(person, code)| {
+                    json!({
+                        "person": person.id,
+                        "display_name": person.display_name,
+                        "group": person.group,
+                        "external_id": person.external_id,
+                        "code": code.code,
+                        "qr_text": code.qr_text,
+                        "expires_at": code.expires_at,
+                    })
+                })
+                .collect();
+            output::json(&list)?;
+        } else {
+            let mut table = Table::new(&["NAME", "PERSON", "CODE", "VALID UNTIL"]);
+            for (person, code) in &codes {
+                table.row(vec![
+                    person.name().to_owned(),
+                    person.id.to_string(),
+                    code.qr_text.clone(),
+                    clock::day(code.expires_at),
+                ]);
+            }
+            table.print();
+            println!("Each code works once; the person runs `consent enroll CODE`.");
+        }
+        return Ok(Done::Ok);
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create the folder {}", out.display()))?;
+    let format = if args.svg { "svg" } else { "png" };
+    let bar = if ctx.json() {
+        ProgressBar::with_draw_target(Some(people.len() as u64), ProgressDrawTarget::hidden())
+    } else {
+        ProgressBar::new(people.len() as u64)
+    };
+    let mut used = HashSet::new();
+    let mut written = Vec::new();
+    for person in &people {
+        let url = client.url(
+            &format!("/v1/people/{}/enrollment-codes", person.id),
+            &[("format", format)],
+        )?;
+        let answer = client
+            .send(Method::POST, url, Auth::Staff, Body::Json(b"{}".to_vec()))
+            .await
+            .with_context(|| format!("making an enrollment code for {}", person.name()))?;
+        let mut stem = person
+            .external_id
+            .as_deref()
+            .map(file_stem)
+            .filter(|stem| !stem.is_empty())
+            .unwrap_or_else(|| person.id.to_string());
+        if !used.insert(stem.clone()) {
+            stem = format!("{stem}-{}", person.id);
+            used.insert(stem.clone());
+        }
+        let path = out.join(format!("{stem}.{format}"));
+        write_file(&path, &answer.bytes)?;
+        written.push(json!({"person": person.id, "display_name": person.display_name, "file": path}));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if ctx.json() {
+        output::json(&written)?;
+    } else {
+        println!(
+            "Wrote {} enrollment codes to {} ({format}, one per person, each valid once for 14 days).",
+            written.len(),
+            out.display()
+        );
+    }
+    Ok(Done::Ok)
+}
+
+/// A safe file name from an external id.
+fn file_stem(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `consent device cut-off`
+pub async fn device(ctx: &Ctx, command: DeviceCommand) -> Result<Done> {
+    let DeviceCommand::CutOff { key_id } = command;
+    ctx.client()?
+        .act(
+            Method::POST,
+            &format!("/v1/keys/{key_id}/revoke"),
+            Auth::Staff,
+            Body::Empty,
+        )
+        .await
+        .with_context(|| format!("cutting off key {key_id}"))?;
+    if ctx.json() {
+        output::json(&json!({"key_id": key_id, "revoked": true}))?;
+    } else {
+        println!(
+            "Key {key_id} is cut off: nothing it signed or signs is accepted again. \
+             The person enrolls a new device with a new code and gives consent again."
+        );
+    }
+    Ok(Done::Ok)
+}
+
+#[derive(Deserialize, Serialize)]
+struct School {
+    id: u32,
+    name: String,
+    digital_consent_age: i64,
+    retention_days: i64,
+}
+
+/// `consent school ...`
+pub async fn school(ctx: &Ctx, command: SchoolCommand) -> Result<Done> {
+    let client = ctx.client()?;
+    let school: School = match command {
+        SchoolCommand::Show => client
+            .get("/v1/school", &[], Auth::Staff)
+            .await
+            .context("fetching the school's settings")?,
+        SchoolCommand::Set {
+            consent_age,
+            retention_days,
+        } => client
+            .call(
+                Method::PATCH,
+                "/v1/school",
+                Auth::Staff,
+                &json!({"digital_consent_age": consent_age, "retention_days": retention_days}),
+            )
+            .await
+            .context("changing the school's settings")?,
+    };
+    if ctx.json() {
+        output::json(&school)?;
+    } else {
+        println!("{} (school {})", school.name, school.id);
+        println!(
+            "  age of digital consent: {} (younger students need a guardian's signature)",
+            school.digital_consent_age
+        );
+        println!("  records kept:           {} days", school.retention_days);
+    }
+    Ok(Done::Ok)
+}

@@ -1,0 +1,92 @@
+//! Printing for people (aligned tables) and for scripts (JSON).
+
+use anyhow::Result;
+use serde::Serialize;
+
+/// Prints `value` as pretty JSON on standard output.
+pub fn json(value: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// A table printed with aligned columns.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column titles.
+    pub fn new(header: &[&str]) -> Self {
+        Self {
+            header: header.iter().map(|title| (*title).to_owned()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as text, one line per row, with a two-space indent.
+    pub fn render(&self) -> String {
+        let columns = self.header.len();
+        let mut widths: Vec<usize> = self.header.iter().map(|title| title.chars().count()).collect();
+        for row in &self.rows {
+            for (index, cell) in row.iter().enumerate().take(columns) {
+                widths[index] = widths[index].max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut text = String::from("  ");
+            for (index, cell) in cells.iter().enumerate().take(columns) {
+                if index + 1 == columns {
+                    text.push_str(cell);
+                } else {
+                    text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
+                }
+            }
+            text.trim_end().to_owned()
+        };
+        let mut out = line(&self.header);
+        for row in &self.rows {
+            out.push('\n');
+            out.push_str(&line(row));
+        }
+        out
+    }
+
+    /// Prints the table.
+    pub fn print(&self) {
+        println!("{}", self.render());
+    }
+
+    /// Prints the table indented by `extra` more spaces (a table within a section).
+    pub fn print_indented(&self, extra: usize) {
+        for line in self.render().lines() {
+            println!("{:extra$}{line}", "");
+        }
+    }
+}
+
+/// The first characters of a long hex id, enough to tell ids apart on screen.
+pub fn short(id: &str) -> String {
+    id.chars().take(12).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up() {
+        let mut table = Table::new(&["GROUP", "ALLOWED"]);
+        table.row(vec!["3B".into(), "27 of 30".into()]);
+        table.row(vec!["10HAVO".into(), "1 of 2".into()]);
+        assert_eq!(
+            table.render(),
+            "  GROUP   ALLOWED\n  3B      27 of 30\n  10HAVO  1 of 2"
+        );
+    }
+}

@@ -1,0 +1,620 @@
+//! The brief's flows through the real `consent` binary against a real server,
+//! each user with their own config folder, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use consent_tests::{Db, TestServer};
+use image::imageops::FilterType;
+use serde_json::Value;
+use support::*;
+
+/// A student's consent is scanned (from a PNG, and from a rotated, scaled
+/// JPEG of it), checked and published; after the student revokes it the
+/// publication is flagged, taken down, and the audit log still verifies.
+async fn consent_flows_from_grant_to_takedown(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let sam = add_person(
+        &admin,
+        &[
+            "--name",
+            "Sam",
+            "--group",
+            "3B",
+            "--birth-date",
+            "2009-05-01",
+            "--external-id",
+            "1001",
+        ],
+    )
+    .await;
+    let nina = add_person(
+        &admin,
+        &["--name", "Nina", "--group", "3B", "--birth-date", "2009-01-01"],
+    )
+    .await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let comms = staff_member(&server, &admin, "Cas", "communications").await;
+
+    let student = enrolled(&server, &admin, &sam).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(student.config_dir().join("device.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the private key is readable by its owner only"
+        );
+    }
+    let granted = student
+        .run(&[
+            "grant",
+            "--media",
+            "photo,video",
+            "--purpose",
+            "website,yearbook",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    let token = granted["token_id"].as_str().unwrap().to_owned();
+
+    // The student shows the code; the teacher scans a picture of it.
+    let png = student.file("consent.png");
+    student.run_with(&["show", &token, "--png"], &png).await.ok();
+    let scanned = teacher
+        .run_with(&["scan", "--json", "--photo"], &png)
+        .await
+        .ok()
+        .json();
+    assert_eq!(scanned["valid"], true, "{scanned}");
+    assert_eq!(scanned["person"], sam.as_str());
+    assert_eq!(scanned["display_name"], "Sam");
+    assert_eq!(scanned["media"], serde_json::json!(["photo", "video"]));
+
+    let photo = image::open(&png).unwrap().rotate90();
+    let (width, height) = (photo.width() * 7 / 10, photo.height() * 7 / 10);
+    let jpeg = teacher.file("rotated.jpg");
+    photo
+        .resize(width, height, FilterType::Triangle)
+        .to_rgb8()
+        .save_with_format(&jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let scanned = teacher.run_with(&["scan", "--photo"], &jpeg).await.ok();
+    assert!(scanned.stdout.starts_with("VALID"), "{scanned:#?}");
+    assert!(
+        scanned.stdout.contains("photo, video for website, yearbook"),
+        "{scanned:#?}"
+    );
+
+    // Checking a photo: allowed for Sam, denied (exit 3) with Nina in it.
+    let class_photo = teacher.file("class-photo.jpg");
+    std::fs::write(&class_photo, b"not really a JPEG, only its hash counts").unwrap();
+    let checked = teacher
+        .run_with(
+            &["check", "--purpose", "website", "--person", &sam, "--json"],
+            &class_photo,
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(checked["allowed"], true);
+    let receipt = checked["receipt_id"].as_str().unwrap().to_owned();
+    let denied = teacher
+        .run_with(
+            &[
+                "check",
+                "--purpose",
+                "website",
+                "--person",
+                &sam,
+                "--person",
+                &nina,
+            ],
+            &class_photo,
+        )
+        .await
+        .exits(3);
+    assert!(denied.stdout.contains("no consent given"), "{denied:#?}");
+    let class = teacher
+        .run_with(&["check", "--purpose", "website", "--group", "3B"], &class_photo)
+        .await
+        .exits(3);
+    assert!(class.stdout.contains("1 of 2 may appear"), "{class:#?}");
+    assert!(class.stdout.contains("Nina"), "{class:#?}");
+    let code = student.run(&["show", "--text"]).await.ok().stdout;
+    let by_code = teacher
+        .run_with(
+            &[
+                "check",
+                "--purpose",
+                "yearbook",
+                "--media",
+                "video",
+                "--code",
+                code.trim(),
+            ],
+            &class_photo,
+        )
+        .await
+        .ok();
+    assert!(by_code.stdout.contains("1 of 1 may appear"), "{by_code:#?}");
+    let wrong_use = teacher
+        .run_with(
+            &[
+                "check",
+                "--purpose",
+                "press",
+                "--code-photo",
+                png.to_str().unwrap(),
+            ],
+            &class_photo,
+        )
+        .await
+        .exits(3);
+    assert!(
+        wrong_use.stdout.contains("does not cover this purpose"),
+        "{wrong_use:#?}"
+    );
+
+    let published = teacher
+        .run(&[
+            "publish",
+            "--receipt",
+            &receipt,
+            "--channel",
+            "website",
+            "--url",
+            "https://school.example/news/1",
+        ])
+        .await
+        .ok();
+    assert!(
+        published.stdout.contains("Recorded publication #"),
+        "{published:#?}"
+    );
+    assert_eq!(
+        comms
+            .run(&["publications", "--flagged", "--json"])
+            .await
+            .ok()
+            .json(),
+        serde_json::json!([])
+    );
+
+    // The student withdraws; the code no longer scans as valid, publishing
+    // again is refused, and the publication is flagged.
+    student.run(&["revoke", &token]).await.ok();
+    let rescanned = teacher.run_with(&["scan", "--photo"], &png).await.exits(3);
+    assert!(rescanned.stdout.starts_with("NOT VALID"), "{rescanned:#?}");
+    assert!(rescanned.stdout.contains("withdrawn"), "{rescanned:#?}");
+    let refused = teacher
+        .run(&["publish", "--receipt", &receipt, "--channel", "instagram"])
+        .await
+        .exits(3);
+    assert!(refused.stdout.contains("NOT RECORDED"), "{refused:#?}");
+
+    let flagged = comms
+        .run(&["publications", "--flagged", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(flagged.as_array().unwrap().len(), 1, "{flagged}");
+    assert_eq!(flagged[0]["needs_takedown"], true);
+    let listed = comms.run(&["publications", "--flagged"]).await.ok();
+    assert!(listed.stdout.contains("TAKE DOWN"), "{listed:#?}");
+    let id = flagged[0]["id"].as_i64().unwrap().to_string();
+    comms.run(&["takedown", &id]).await.ok();
+    assert_eq!(
+        comms
+            .run(&["publications", "--flagged", "--json"])
+            .await
+            .ok()
+            .json(),
+        serde_json::json!([])
+    );
+
+    // Paging through the log three entries at a time gives the same answer.
+    let verified = comms.run(&["audit", "verify", "--page-size", "3"]).await.ok();
+    assert!(verified.stdout.starts_with("OK"), "{verified:#?}");
+    let verified = comms.run(&["audit", "verify", "--json"]).await.ok().json();
+    assert_eq!(verified["ok"], true);
+    assert!(verified["entries"].as_u64().unwrap() >= 5, "{verified}");
+
+    // The student sees all of it in their own record, and can export it.
+    let status = student.run(&["status", "--json"]).await.ok().json();
+    assert_eq!(status["tokens"][0]["standing"]["status"], "revoked");
+    assert_eq!(status["publications"].as_array().unwrap().len(), 1);
+    let text = student.run(&["status"]).await.ok();
+    assert!(text.stdout.contains("revoked since"), "{text:#?}");
+    let export = student.file("record.json");
+    student.run_with(&["export"], &export).await.ok();
+    let record: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(record["person"]["id"], sam.as_str());
+    assert_eq!(record["revocations"].as_array().unwrap().len(), 1);
+}
+
+/// An administrator imports a class list in chunks, prints enrollment codes
+/// for the class, a student enrolls from the picture of theirs, and the
+/// coverage report counts them; a cut-off device is refused.
+async fn class_list_import_enrollment_codes_and_coverage(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let comms = staff_member(&server, &admin, "Cas", "communications").await;
+    let mut csv = String::from("external_id,display_name,group,birth_date\n");
+    for n in 0..60 {
+        let group = if n < 3 { "3B" } else { "4A" };
+        csv.push_str(&format!(
+            "{},Student {n},{group},2009-02-{:02}\n",
+            2000 + n,
+            n % 28 + 1
+        ));
+    }
+    let file = admin.file("class.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let imported = admin
+        .run_with(&["people", "import", "--json"], &file)
+        .await
+        .ok()
+        .json();
+    assert_eq!(imported, serde_json::json!({"created": 60, "updated": 0}));
+    // Importing again updates the same people (chunks of 7 this time).
+    let again = admin
+        .run_with(&["people", "import", "--chunk-size", "7"], &file)
+        .await
+        .ok();
+    assert!(again.stdout.contains("0 new, 60 updated"), "{again:#?}");
+    let class = admin
+        .run(&["people", "list", "--group", "3B", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(class.as_array().unwrap().len(), 3);
+
+    // A bad line is named by its line in the file.
+    std::fs::write(&file, format!("{csv}2099,Late,4A,not-a-date\n")).unwrap();
+    let bad = admin.run_with(&["people", "import"], &file).await.exits(1);
+    assert!(bad.stderr.contains("line 62"), "{bad:#?}");
+
+    let codes = admin.file("codes");
+    admin
+        .run(&[
+            "enrollment-codes",
+            "--group",
+            "3B",
+            "--out",
+            codes.to_str().unwrap(),
+        ])
+        .await
+        .ok();
+    for external in ["2000", "2001", "2002"] {
+        assert!(codes.join(format!("{external}.png")).exists(), "{external}.png");
+    }
+    let student = User::of(&server);
+    let enrolled = student
+        .run_with(&["enroll", "--json", "--photo"], &codes.join("2001.png"))
+        .await
+        .ok()
+        .json();
+    assert_eq!(enrolled["display_name"], "Student 1");
+    student
+        .run(&["grant", "--media", "photo", "--purpose", "website"])
+        .await
+        .ok();
+    // The printed code worked once.
+    let reused = User::of(&server)
+        .run_with(&["enroll", "--photo"], &codes.join("2001.png"))
+        .await
+        .exits(1);
+    assert!(reused.stderr.contains("bad_enrollment_code"), "{reused:#?}");
+
+    let report = comms
+        .run(&["report", "coverage", "--purpose", "website", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        report,
+        serde_json::json!([{"group": "3B", "students": 3, "allowed": 1}, {"group": "4A", "students": 57, "allowed": 0}])
+    );
+    let csv_report = comms
+        .run(&["report", "coverage", "--purpose", "website", "--csv"])
+        .await
+        .ok();
+    assert_eq!(csv_report.stdout, "group,students,allowed\n3B,3,1\n4A,57,0\n");
+    let table = comms
+        .run(&["report", "coverage", "--purpose", "website"])
+        .await
+        .ok();
+    assert!(table.stdout.contains("1 of 3"), "{table:#?}");
+
+    // The school's settings, and cutting off a lost device.
+    let school = admin
+        .run(&["school", "set", "--consent-age", "15", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(school["digital_consent_age"], 15);
+    let key = enrolled["key_id"].as_str().unwrap();
+    admin.run(&["device", "cut-off", key]).await.ok();
+    let refused = student.run(&["status"]).await.exits(1);
+    assert!(refused.stderr.contains("revoked_key"), "{refused:#?}");
+    assert!(refused.stderr.contains("hint:"), "{refused:#?}");
+}
+
+/// Offline, a scan says valid with a fresh cache, always states the cache's
+/// age, and refuses to say valid once the cache is older than --max-age.
+async fn offline_scan_trusts_only_a_fresh_cache(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let sam = add_person(
+        &admin,
+        &["--name", "Sam", "--group", "3B", "--birth-date", "2009-05-01"],
+    )
+    .await;
+    let student = enrolled(&server, &admin, &sam).await;
+    let granted = student
+        .run(&["grant", "--media", "photo", "--purpose", "website", "--json"])
+        .await
+        .ok()
+        .json();
+    let code = granted["text"].as_str().unwrap().to_owned();
+
+    let missing = teacher.run(&["scan", "--offline", &code]).await.exits(1);
+    assert!(missing.stderr.contains("consent sync"), "{missing:#?}");
+    teacher.run(&["sync"]).await.ok();
+    let fresh = teacher.run(&["scan", "--offline", &code]).await.ok();
+    assert!(fresh.stdout.starts_with("VALID"), "{fresh:#?}");
+    assert!(fresh.stdout.contains("offline cache from"), "{fresh:#?}");
+
+    // A revocation made after the sync is seen after the next sync.
+    student.run(&["revoke", "--all"]).await.ok();
+    teacher.run(&["sync", "--json"]).await.ok();
+    let revoked = teacher
+        .run(&["scan", "--offline", "--json", &code])
+        .await
+        .exits(3)
+        .json();
+    assert_eq!(revoked["status"], "revoked", "{revoked}");
+    assert_eq!(revoked["genuine"], true);
+
+    // Let the cache age past a one-second limit.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let stale = teacher
+        .run(&["scan", "--offline", "--max-age", "1s", "--json", &code])
+        .await
+        .exits(3)
+        .json();
+    assert_eq!(stale["valid"], false);
+    assert_eq!(stale["revocation_data"]["stale"], true);
+    assert!(stale["revocation_data"]["age_seconds"].as_u64().unwrap() >= 2);
+
+    let second = add_person(
+        &admin,
+        &["--name", "Bo", "--group", "3B", "--birth-date", "2009-03-01"],
+    )
+    .await;
+    let other = enrolled(&server, &admin, &second).await;
+    let code = other
+        .run(&["grant", "--media", "photo", "--purpose", "website", "--json"])
+        .await
+        .ok()
+        .json()["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    teacher.run(&["sync"]).await.ok();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let old = teacher
+        .run(&["scan", "--offline", "--max-age", "1s", &code])
+        .await
+        .exits(3);
+    assert!(old.stdout.starts_with("NOT CONFIRMED"), "{old:#?}");
+    assert!(old.stdout.contains("older than --max-age"), "{old:#?}");
+    // The same cache within a generous limit says valid.
+    teacher
+        .run(&["scan", "--offline", "--max-age", "1h", &code])
+        .await
+        .ok();
+}
+
+/// A child under the age of digital consent cannot consent alone; the child
+/// prepares the consent, the parent co-signs it, and can withdraw it.
+async fn parent_co_signs_for_a_young_child(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let yara = add_person(
+        &admin,
+        &["--name", "Yara", "--group", "1C", "--birth-date", "2014-06-01"],
+    )
+    .await;
+    let pia = add_person(&admin, &["--kind", "guardian", "--name", "Pia"]).await;
+    admin
+        .run(&["guardian", "link", "--guardian", &pia, "--child", &yara])
+        .await
+        .ok();
+    let child = enrolled(&server, &admin, &yara).await;
+    let parent = enrolled(&server, &admin, &pia).await;
+
+    let alone = child
+        .run(&["grant", "--media", "photo", "--purpose", "yearbook"])
+        .await
+        .exits(1);
+    assert!(alone.stderr.contains("guardian_missing"), "{alone:#?}");
+    assert!(alone.stderr.contains("--guardian-key"), "{alone:#?}");
+
+    let parent_status = parent.run(&["status", "--json"]).await.ok().json();
+    let parent_key = parent_status["keys"][0]["key_id"].as_str().unwrap().to_owned();
+    assert_eq!(parent_status["children"][0]["person"]["id"], yara.as_str());
+    let pending = child.file("pending.txt");
+    child
+        .run_with(
+            &[
+                "grant",
+                "--media",
+                "photo",
+                "--purpose",
+                "yearbook",
+                "--guardian-key",
+                &parent_key,
+                "--out",
+            ],
+            &pending,
+        )
+        .await
+        .ok();
+    // Without a terminal the parent must confirm with --yes.
+    parent.run_with(&["cosign"], &pending).await.exits(2);
+    let signed = parent.run_with(&["cosign", "--yes"], &pending).await.ok();
+    assert!(signed.stdout.contains("for Yara"), "{signed:#?}");
+    assert!(signed.stdout.contains("Consent given"), "{signed:#?}");
+
+    let photo = teacher.file("yearbook.jpg");
+    std::fs::write(&photo, b"yearbook portrait").unwrap();
+    teacher
+        .run_with(&["check", "--purpose", "yearbook", "--person", &yara], &photo)
+        .await
+        .ok();
+    let mine = child.run(&["status", "--json"]).await.ok().json();
+    assert_eq!(mine["tokens"][0]["standing"]["status"], "valid");
+    // The child can show it; the code carries both signatures.
+    let shown = child.run(&["show", "--text"]).await.ok();
+    assert!(shown.stdout.starts_with("consent:"), "{shown:#?}");
+
+    // A parent can also consent alone for their child, and withdraw it all.
+    parent
+        .run(&[
+            "grant",
+            "--child",
+            &yara,
+            "--media",
+            "video",
+            "--purpose",
+            "internal",
+        ])
+        .await
+        .ok();
+    parent.run(&["revoke", "--all", "--child", &yara]).await.ok();
+    let denied = teacher
+        .run_with(&["check", "--purpose", "yearbook", "--person", &yara], &photo)
+        .await
+        .exits(3);
+    assert!(denied.stdout.contains("consent withdrawn"), "{denied:#?}");
+}
+
+/// A teacher cannot do an administrator's work, and the error says why.
+async fn refusals_name_the_code_and_what_to_do(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let refused = teacher.run(&["people", "add", "--name", "Eve"]).await.exits(1);
+    assert!(refused.stderr.contains("forbidden"), "{refused:#?}");
+    assert!(
+        refused.stderr.contains("hint: your role may not do this"),
+        "{refused:#?}"
+    );
+    let forged = teacher.run(&["scan", "consent:AQEAAAA"]).await.exits(3);
+    assert!(forged.stdout.starts_with("NOT GENUINE"), "{forged:#?}");
+    let bad_login = User::of(&server)
+        .run(&["login", "--token", "cst_wrong"])
+        .await
+        .exits(1);
+    assert!(bad_login.stderr.contains("unauthorized"), "{bad_login:#?}");
+    assert!(
+        bad_login.stderr.contains("consent login --token"),
+        "{bad_login:#?}"
+    );
+}
+
+consent_tests::on_both_databases!(
+    consent_flows_from_grant_to_takedown,
+    class_list_import_enrollment_codes_and_coverage,
+    offline_scan_trusts_only_a_fresh_cache,
+    parent_co_signs_for_a_young_child,
+    refusals_name_the_code_and_what_to_do,
+);
+
+/// Without a server address the client says how to set one; bad arguments exit 2.
+#[tokio::test]
+async fn usage_and_setup_errors_say_what_to_do() {
+    let user = User::without_server();
+    let missing = user.run(&["status"]).await.exits(1);
+    assert!(missing.stderr.contains("not enrolled"), "{missing:#?}");
+    let no_server = user.run(&["publications"]).await.exits(1);
+    assert!(
+        no_server.stderr.contains("consent config set-server"),
+        "{no_server:#?}"
+    );
+    user.run(&["grant", "--media", "photo"]).await.exits(2);
+    user.run(&["check", "photo.jpg", "--purpose", "website"])
+        .await
+        .exits(2);
+    user.run(&["scan", "--max-age", "soon", "consent:x"])
+        .await
+        .exits(2);
+
+    user.run(&["config", "set-server", "http://127.0.0.1:9"])
+        .await
+        .ok();
+    let shown = user.run(&["config", "show", "--json"]).await.ok().json();
+    assert_eq!(shown["server"], "http://127.0.0.1:9");
+    assert_eq!(shown["staff_token"], "none");
+    let unreachable = user.run(&["--token", "cst_x", "publications"]).await.exits(1);
+    assert!(
+        unreachable.stderr.contains("cannot reach the consent server"),
+        "{unreachable:#?}"
+    );
+
+    for command in [
+        "config",
+        "login",
+        "enroll",
+        "grant",
+        "cosign",
+        "show",
+        "revoke",
+        "status",
+        "export",
+        "scan",
+        "sync",
+        "check",
+        "publish",
+        "publications",
+        "takedown",
+        "audit",
+        "report",
+        "people",
+        "guardian",
+        "staff",
+        "enrollment-codes",
+        "device",
+        "school",
+    ] {
+        let help = user.run(&[command, "--help"]).await.ok();
+        assert!(
+            help.stdout.contains("Example") || help.stdout.contains("Commands:"),
+            "{command} --help has an example:\n{}",
+            help.stdout
+        );
+    }
+}
