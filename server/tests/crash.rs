@@ -149,7 +149,10 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
         };
 
         // Every acknowledged grant and revocation survived.
-        let acked = acknowledged.lock().unwrap();
+        let (acked_grants, acked_revocations) = {
+            let acked = acknowledged.lock().unwrap();
+            (acked.grants.clone(), acked.revocations.clone())
+        };
         for phone in &phones {
             let mut phone = phone.clone();
             phone.api.base = new_url.clone();
@@ -161,7 +164,7 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
                 .iter()
                 .map(|t| t["token_id"].as_str().unwrap().to_owned())
                 .collect();
-            for (_, id) in acked.grants.iter().filter(|(person, _)| *person == phone.person) {
+            for (_, id) in acked_grants.iter().filter(|(person, _)| *person == phone.person) {
                 assert!(
                     tokens.contains(&id.to_string()),
                     "round {round}: acknowledged grant {id} was lost"
@@ -174,8 +177,7 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
                 .filter(|t| t["standing"]["status"] == "revoked")
                 .map(|t| t["token_id"].as_str().unwrap().to_owned())
                 .collect();
-            for (_, id) in acked
-                .revocations
+            for (_, id) in acked_revocations
                 .iter()
                 .filter(|(person, _)| *person == phone.person)
             {
@@ -185,7 +187,6 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
                 );
             }
         }
-        drop(acked);
 
         // The log still verifies from its first entry to its signed head.
         let log = comms_now.get("/v1/audit/log?limit=5000").await;

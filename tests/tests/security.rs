@@ -368,7 +368,9 @@ async fn bad_input_gets_a_problem_document_never_a_crash(db: Db) {
             .send()
     };
     let unknown_person = format!("/v1/people/{}", "ab".repeat(16));
-    let cases: Vec<(Method, &str, &str, Vec<u8>, StatusCode, &str)> = vec![
+    /// Method, path, content type, body, expected status and code.
+    type Case<'a> = (Method, &'a str, &'a str, Vec<u8>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/v1/people",
