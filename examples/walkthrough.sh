@@ -53,13 +53,7 @@ echo "server at $url"
 
 step "The administrator imports class 3B and adds a parent"
 as admin login --token "$admin_token"
-cat > "$work/class-3b.csv" <<'CSV'
-external_id,display_name,group,birth_date
-1001,Sam de Groot,3B,2009-05-01
-1002,Noor Jansen,3B,2009-09-12
-1003,Yara Bakker,3B,2014-06-01
-CSV
-as admin people import "$work/class-3b.csv"
+as admin people import "$root/examples/class-3b.csv"
 people=$(as admin people list --group 3B --json)
 sam=$(id_of "Sam de Groot" <<< "$people")
 yara=$(id_of "Yara Bakker" <<< "$people")
