@@ -39,6 +39,7 @@ fn staff_endpoints(person: &str) -> Vec<(Method, String, &'static [&'static str]
         (Method::GET, "/v1/revocations".into(), ANY_STAFF),
         (Method::GET, "/v1/offline-keys".into(), ANY_STAFF),
         (Method::POST, "/v1/checks".into(), PUBLISHERS),
+        (Method::POST, "/v1/scans".into(), PUBLISHERS),
         (Method::POST, "/v1/publications".into(), PUBLISHERS),
         (Method::GET, "/v1/publications".into(), AUDITORS),
         (Method::POST, "/v1/publications/999999/takedown".into(), AUDITORS),

@@ -5,21 +5,24 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use consent_protocol::{LogHead, Outcome, SchoolId, SignedLogHead};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::checks::{evaluate, question};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Query, Reporters, Staff};
+use super::openapi::{BadRequest, Forbidden, Unauthorized};
+use super::schemas;
 use super::{now, AppState};
 use crate::store::{LogEntry, PersonKind};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/audit/log", get(audit_log))
-        .route("/v1/reports/coverage", get(coverage))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(audit_log))
+        .routes(routes!(coverage))
 }
 
 /// The school's log head now, signed by this instance.
@@ -35,21 +38,41 @@ pub async fn signed_log_head(state: &AppState, school: SchoolId) -> ApiResult<Si
     Ok(SignedLogHead::sign(head, &state.signing_key)?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LogPage {
+    /// Only entries after this position (0 unless given).
     after: Option<i64>,
+    /// The most entries to answer with: 1 to 5000 (1000 unless given; others are clamped).
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// A page of the audit log and the signed head of the whole log.
+#[derive(Serialize, ToSchema)]
 struct LogAnswer {
+    /// The entries, in order.
+    #[schema(value_type = Vec<schemas::LogEntry>)]
     entries: Vec<LogEntry>,
     /// The signed head of the whole log (not just this page).
+    #[schema(value_type = schemas::ConsentCode)]
     log_head: String,
 }
 
 /// Entries after position `after` (up to `limit`, at most 5000) and the signed
 /// head; a client holding all entries recomputes the chain offline.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/log",
+    tag = "audit",
+    security(("bearer" = [])),
+    params(LogPage),
+    responses(
+        (status = 200, description = "The entries and the signed log head.", body = LogAnswer),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 async fn audit_log(
     State(state): State<AppState>,
     staff: Staff<Auditors>,
@@ -71,23 +94,49 @@ async fn audit_log(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CoverageQuery {
+    /// The use to report on.
+    #[param(value_type = schemas::Purpose)]
     purpose: String,
+    /// The kind of recording (`photo` unless given).
+    #[param(value_type = Option<schemas::MediaKind>)]
     media_kind: Option<String>,
+    /// `json` (the default) or `csv`.
+    #[param(value_type = Option<schemas::ReportFormat>)]
     format: Option<String>,
 }
 
 /// Consent coverage of one group.
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, ToSchema)]
 struct GroupCoverage {
+    /// The group (empty for students in none).
     group: String,
+    /// Its students.
     students: usize,
+    /// How many of them may appear.
     allowed: usize,
 }
 
 /// How many students of each group may appear, for one purpose and media
 /// kind (photo unless named), as JSON or `?format=csv`.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/coverage",
+    tag = "audit",
+    security(("bearer" = [])),
+    params(CoverageQuery),
+    responses(
+        (status = 200, description = "One row per group.", content(
+            (Vec<GroupCoverage> = "application/json"),
+            (String = "text/csv", example = "group,students,allowed\n3B,2,1\n")
+        )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 async fn coverage(
     State(state): State<AppState>,
     staff: Staff<Reporters>,

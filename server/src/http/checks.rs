@@ -4,40 +4,51 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use consent_protocol::{
     verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
     SubjectId, Verdict, MAX_VERDICTS,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Publishers, Staff};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
+};
+use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{needs_guardian, verdict, Question};
 use crate::store::{Person, PersonKind, School, StoreError};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/checks", post(check))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(check))
 }
 
-/// What a check asks.
-#[derive(Deserialize)]
+/// What a check asks. Name the people in the recording by id, by scanned
+/// code or by group (at least one of them).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// SHA-256 of the media file, hex (the file itself never leaves the device).
+    #[schema(value_type = schemas::Sha256)]
     pub media_hash: String,
     /// `photo`, `video` or `audio`.
+    #[schema(value_type = schemas::MediaKind)]
     pub media_kind: String,
     /// The intended use: `website`, `social-media`, `yearbook`, ...
+    #[schema(value_type = schemas::Purpose)]
     pub purpose: String,
     /// People named by id.
     #[serde(default)]
+    #[schema(value_type = Vec<schemas::PersonId>)]
     pub people: Vec<String>,
     /// Consent codes scanned from the people in the recording.
     #[serde(default)]
+    #[schema(value_type = Vec<schemas::ConsentCode>)]
     pub tokens: Vec<String>,
     /// Whole groups (classes) in the recording.
     #[serde(default)]
@@ -45,28 +56,34 @@ pub struct CheckRequest {
 }
 
 /// A verdict with the person's name, for the teacher.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NamedVerdict {
     /// The person.
+    #[schema(value_type = schemas::PersonId)]
     pub person: SubjectId,
     /// Their name, unless erased.
+    #[schema(required = true)]
     pub display_name: Option<String>,
     /// Allowed, or why not.
+    #[schema(value_type = schemas::Outcome)]
     pub outcome: Outcome,
     /// The token the verdict rests on.
+    #[schema(value_type = Option<schemas::TokenId>, required = true)]
     pub token: Option<String>,
 }
 
 /// The answer to a check.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CheckAnswer {
     /// Whether everyone may appear.
     pub allowed: bool,
     /// One verdict per person.
     pub verdicts: Vec<NamedVerdict>,
     /// The receipt's id, to publish with.
+    #[schema(value_type = schemas::ReceiptId)]
     pub receipt_id: ReceiptId,
     /// The signed receipt's text.
+    #[schema(value_type = schemas::ConsentCode)]
     pub receipt: String,
 }
 
@@ -83,7 +100,26 @@ pub fn question(media_kind: &str, purpose: &str) -> ApiResult<Question> {
     })
 }
 
-/// Checks a recording: who is in it, may each of them appear?
+/// Checks a recording: who is in it, may each of them appear? The decision
+/// is signed, stored and logged; a scanned code the server has not seen yet
+/// is verified and recorded.
+#[utoipa::path(
+    post,
+    path = "/v1/checks",
+    tag = "checks",
+    security(("bearer" = [])),
+    request_body = CheckRequest,
+    responses(
+        (status = 200, description = "The verdict on each person and the signed receipt.", body = CheckAnswer),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Refused)
+    )
+)]
 async fn check(
     State(state): State<AppState>,
     staff: Staff<Publishers>,

@@ -4,39 +4,49 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use consent_protocol::{
     PublicKey, Revocation, RevocationId, RevocationScope, Role, SchoolId, SignedGrant, SignedRevocation,
     SubjectId, TokenId,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::audit::signed_log_head;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
+};
+use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::needs_guardian;
 use crate::store::{PersonKind, StoreError, StoredRevocation};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/grants", post(submit_grant))
-        .route("/v1/revocations", post(submit_revocation).get(revocation_list))
-        .route("/v1/people/{id}/revocations", post(revoke_for_person))
-        .route("/v1/offline-keys", get(offline_keys))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(submit_grant))
+        .routes(routes!(submit_revocation, revocation_list))
+        .routes(routes!(revoke_for_person))
+        .routes(routes!(offline_keys))
 }
 
-#[derive(Deserialize)]
+/// A consent token, as its QR code carries it.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenSubmission {
+pub(super) struct TokenSubmission {
     /// The token's QR text.
-    token: String,
+    #[schema(value_type = schemas::ConsentCode)]
+    pub(super) token: String,
 }
 
-#[derive(Serialize)]
+/// A token the server holds.
+#[derive(Serialize, ToSchema)]
 struct Accepted {
+    /// The token's id.
+    #[schema(value_type = schemas::TokenId)]
     token_id: TokenId,
     /// False when exactly this token was already recorded.
     recorded: bool,
@@ -44,6 +54,21 @@ struct Accepted {
 
 /// Accepts a consent token signed on the person's device (and co-signed by a
 /// guardian where the age rule demands it).
+#[utoipa::path(
+    post,
+    path = "/v1/grants",
+    tag = "consent",
+    request_body = TokenSubmission,
+    responses(
+        (status = 201, description = "Recorded.", body = Accepted),
+        (status = 200, description = "Exactly this token was already recorded.", body = Accepted),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Refused)
+    )
+)]
 async fn submit_grant(
     State(state): State<AppState>,
     Json(submission): Json<TokenSubmission>,
@@ -113,21 +138,40 @@ fn unknown_subject(error: StoreError) -> ApiError {
     }
 }
 
-#[derive(Deserialize)]
+/// A revocation signed on a person's or a guardian's device.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RevocationSubmission {
     /// The signed revocation's text.
+    #[schema(value_type = schemas::ConsentCode)]
     revocation: String,
 }
 
-#[derive(Serialize)]
+/// A revocation the server holds.
+#[derive(Serialize, ToSchema)]
 struct RevocationAccepted {
+    /// Its place in the school's revocation list.
     sequence: i64,
+    /// When the server acknowledged it (Unix seconds).
     received_at: i64,
 }
 
 /// Accepts a revocation signed by the person or a guardian. From the moment
 /// this answers, no check allows the withdrawn tokens.
+#[utoipa::path(
+    post,
+    path = "/v1/revocations",
+    tag = "consent",
+    request_body = RevocationSubmission,
+    responses(
+        (status = 201, description = "Recorded.", body = RevocationAccepted),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Refused)
+    )
+)]
 async fn submit_revocation(
     State(state): State<AppState>,
     Json(submission): Json<RevocationSubmission>,
@@ -164,15 +208,35 @@ fn accepted(stored: &StoredRevocation) -> RevocationAccepted {
     }
 }
 
-#[derive(Deserialize)]
+/// What the school withdraws.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SchoolRevocation {
     /// One token to withdraw; without it, every token of the person is withdrawn.
+    #[schema(value_type = Option<schemas::TokenId>)]
     token_id: Option<String>,
 }
 
 /// The school withdraws a person's consent (for example on a parent's
 /// written request), signed with the server's key in the role `school`.
+#[utoipa::path(
+    post,
+    path = "/v1/people/{id}/revocations",
+    tag = "consent",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    request_body = SchoolRevocation,
+    responses(
+        (status = 201, description = "Recorded.", body = RevocationAccepted),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn revoke_for_person(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -211,25 +275,36 @@ async fn revoke_for_person(
     Ok((StatusCode::CREATED, Json(accepted(&stored))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct After {
+    /// Only revocations after this sequence number (0 unless given).
     after: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// One page of the school's revocation list.
+#[derive(Serialize, ToSchema)]
 struct RevocationList {
+    /// The school.
+    #[schema(value_type = schemas::SchoolId)]
     school: SchoolId,
+    /// The revocations, in sequence order.
     revocations: Vec<ListedRevocation>,
     /// The last sequence number in this page; ask again with `after` set to it.
     up_to: i64,
     /// The signed log head at the time of this answer: its `signed_at` says
     /// how fresh the list is.
+    #[schema(value_type = schemas::ConsentCode)]
     log_head: String,
 }
 
-#[derive(Serialize)]
+/// A revocation in the list.
+#[derive(Serialize, ToSchema)]
 struct ListedRevocation {
+    /// Its sequence number.
     sequence: i64,
+    /// The signed revocation's text.
+    #[schema(value_type = schemas::ConsentCode)]
     revocation: String,
 }
 
@@ -238,6 +313,18 @@ const REVOCATION_PAGE: i64 = 1000;
 
 /// The school's revocations after sequence number `after`, for offline
 /// verifiers to keep their copy current.
+#[utoipa::path(
+    get,
+    path = "/v1/revocations",
+    tag = "consent",
+    security(("bearer" = [])),
+    params(After),
+    responses(
+        (status = 200, description = "Up to 1000 revocations and the signed log head.", body = RevocationList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized)
+    )
+)]
 async fn revocation_list(
     State(state): State<AppState>,
     staff: Staff<AnyStaff>,
@@ -265,29 +352,57 @@ async fn revocation_list(
     }))
 }
 
-#[derive(Serialize)]
+/// Everything an offline verifier needs to check the school's consent codes.
+#[derive(Serialize, ToSchema)]
 struct OfflineKeys {
+    /// The school.
+    #[schema(value_type = schemas::SchoolId)]
     school: SchoolId,
+    /// The server's public keys.
+    #[schema(value_type = Vec<schemas::PublicKey>)]
     server_keys: Vec<String>,
+    /// Every device key of the school's people.
     device_keys: Vec<OfflineKey>,
+    /// Who is whose guardian.
     guardianships: Vec<Guardianship>,
 }
 
-#[derive(Serialize)]
+/// A device key, for offline verification.
+#[derive(Serialize, ToSchema)]
 struct OfflineKey {
+    /// The key.
+    #[schema(value_type = schemas::PublicKey)]
     public_key: String,
+    /// Its holder.
+    #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// Whether it was cut off.
     revoked: bool,
 }
 
-#[derive(Serialize)]
+/// A guardian and their child.
+#[derive(Serialize, ToSchema)]
 struct Guardianship {
+    /// The guardian.
+    #[schema(value_type = schemas::PersonId)]
     guardian: SubjectId,
+    /// The child.
+    #[schema(value_type = schemas::PersonId)]
     child: SubjectId,
 }
 
 /// The school's keys and guardian links, so a teacher's device can verify
 /// consent codes offline (on a school trip).
+#[utoipa::path(
+    get,
+    path = "/v1/offline-keys",
+    tag = "consent",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The school's keys and guardianships.", body = OfflineKeys),
+        (status = 401, response = Unauthorized)
+    )
+)]
 async fn offline_keys(State(state): State<AppState>, staff: Staff<AnyStaff>) -> ApiResult<Json<OfflineKeys>> {
     let school = staff.member.school;
     let server_keys = state.store.server_keys().await?;

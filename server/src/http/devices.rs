@@ -6,22 +6,27 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use consent_protocol::{KeyId, PublicKey, SchoolId, SubjectId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{secret_hash, Device, Json};
+use super::openapi::{
+    BadRequest, Conflict, PayloadTooLarge, Refused, TooManyRequests, Unauthorized, UnsupportedMediaType,
+};
 use super::people::ENROLLMENT_PREFIX;
+use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{standing, Standing};
 use crate::store::{Person, PersonKind, Publication, StoreError};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/me", get(my_record))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(enroll))
+        .routes(routes!(my_record))
 }
 
 /// Limits failed enrollment attempts across the server, so that guessing a
@@ -58,25 +63,54 @@ impl AttemptLimiter {
     }
 }
 
-#[derive(Deserialize)]
+/// A device asking to be enrolled.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Enrollment {
     /// The code, with or without its `consent-enroll:` prefix.
+    #[schema(examples("consent-enroll:7K3M9QX2HD4RTW8N"))]
     code: String,
     /// The device's Ed25519 public key, hex.
+    #[schema(value_type = schemas::PublicKey)]
     public_key: String,
 }
 
-#[derive(Serialize)]
+/// An enrolled device.
+#[derive(Serialize, ToSchema)]
 struct Enrolled {
+    /// Whose device it is.
+    #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// Their school.
+    #[schema(value_type = schemas::SchoolId)]
     school: SchoolId,
+    /// Student or guardian.
+    #[schema(value_type = schemas::PersonKind)]
     kind: PersonKind,
+    /// Their name.
+    #[schema(required = true)]
     display_name: Option<String>,
+    /// The registered key's id.
+    #[schema(value_type = schemas::KeyId)]
     key_id: KeyId,
 }
 
 /// Registers a device's public key with a one-time enrollment code.
+#[utoipa::path(
+    post,
+    path = "/v1/enroll",
+    tag = "devices",
+    request_body = Enrollment,
+    responses(
+        (status = 201, description = "The device is enrolled; it signs its requests from now on.", body = Enrolled),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Refused),
+        (status = 429, response = TooManyRequests)
+    )
+)]
 async fn enroll(
     State(state): State<AppState>,
     Json(request): Json<Enrollment>,
@@ -119,30 +153,47 @@ async fn enroll(
 }
 
 /// One token as its holder sees it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct MyToken {
+    /// The token's id.
+    #[schema(value_type = schemas::TokenId)]
     token_id: String,
+    /// The token's QR text.
+    #[schema(value_type = schemas::ConsentCode)]
     text: String,
+    /// Its claims.
+    #[schema(value_type = schemas::Grant)]
     grant: consent_protocol::Grant,
+    /// Whether it still stands.
+    #[schema(value_type = schemas::Standing)]
     standing: Standing,
 }
 
 /// Everything the school holds about one person.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Record {
+    /// The person.
+    #[schema(value_type = schemas::Person)]
     person: Person,
     /// The person's device keys (a guardian co-signs with the child's key id).
+    #[schema(value_type = Vec<schemas::DeviceKey>)]
     keys: Vec<crate::store::DeviceKey>,
+    /// Their consent tokens.
     tokens: Vec<MyToken>,
+    /// Their revocations.
+    #[schema(value_type = Vec<schemas::StoredRevocation>)]
     revocations: Vec<crate::store::StoredRevocation>,
+    /// The publications they appear in.
+    #[schema(value_type = Vec<schemas::Publication>)]
     publications: Vec<Publication>,
 }
 
 /// The caller's record, and their children's when the caller is a guardian.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct MyRecord {
     #[serde(flatten)]
     own: Record,
+    /// The records of the caller's children.
     children: Vec<Record>,
 }
 
@@ -172,6 +223,18 @@ async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult
 
 /// The caller's own record: every token, revocation and publication they
 /// appear in (GDPR art. 15), as JSON they can keep (art. 20).
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "devices",
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The caller's record, with their children's.", body = MyRecord),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Refused)
+    )
+)]
 async fn my_record(State(state): State<AppState>, device: Device) -> ApiResult<Json<MyRecord>> {
     let school = device.key.school;
     let mut children = Vec::new();

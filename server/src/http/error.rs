@@ -1,11 +1,12 @@
 //! The API's one error type: every failure is an `application/problem+json`
 //! response (RFC 9457) with a stable `code`.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use consent_protocol::Verdict;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
@@ -102,16 +103,27 @@ impl ApiError {
     }
 }
 
-/// The problem document.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// A problem document (RFC 9457), the body of every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct Problem<'a> {
+    /// `urn:school-consent:problem:` and the code.
     #[serde(rename = "type")]
+    #[schema(pattern = "^urn:school-consent:problem:[a-z_]+$")]
     kind: String,
+    /// The HTTP status's reason phrase.
     title: &'a str,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// What went wrong, for people; may be reworded.
     detail: String,
+    /// The stable, machine-readable code (`bad_json`, `unauthorized`,
+    /// `bad_signature`, `consent_missing`, ...).
+    #[schema(pattern = "^[a-z_]+$")]
     code: &'a str,
+    /// With `consent_missing`: the verdict on everyone in the recording.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::schemas::Verdict>>)]
     verdicts: Option<&'a [Verdict]>,
 }
 
@@ -155,6 +167,15 @@ impl From<JsonRejection> for ApiError {
                 ApiError::UnsupportedMediaType("send JSON with Content-Type: application/json")
             }
             _ => ApiError::bad_request("bad_json", rejection.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::bad_request("bad_body", rejection.body_text()),
         }
     }
 }

@@ -7,9 +7,12 @@ mod consent;
 mod devices;
 pub mod error;
 mod extract;
+mod openapi;
 mod people;
 mod public;
 mod publications;
+mod scans;
+pub mod schemas;
 mod school;
 
 use std::sync::Arc;
@@ -23,9 +26,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::store::Store;
 use error::ApiError;
+pub use openapi::{openapi, routes};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -60,18 +66,26 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long one request may take before it is answered with a timeout.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole API.
-pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+/// Every route with its documentation: one `router()` per resource.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(public::router())
+        .merge(openapi::router())
         .merge(school::router())
         .merge(people::router())
         .merge(devices::router())
         .merge(consent::router())
         .merge(checks::router())
+        .merge(scans::router())
         .merge(publications::router())
         .merge(audit::router())
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let (routes, _) = api().split_for_parts();
+    routes
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -2,30 +2,36 @@
 //! cutting off lost devices, and erasure on request.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use consent_protocol::{KeyId, SubjectId};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{secret_hash, Admins, AnyStaff, Json, Path, Query, Staff};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use super::schemas;
 use super::school::checked_text;
 use super::{now_unix, AppState};
 use crate::policy::parse_date;
 use crate::store::{NewPerson, Person, PersonKind};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/people", get(list_people).post(create_person))
-        .route("/v1/people/import", post(import_people))
-        .route("/v1/people/{id}", get(show_person).delete(erase_person))
-        .route("/v1/people/{id}/guardians", post(link_guardian))
-        .route("/v1/people/{id}/enrollment-codes", post(create_enrollment_code))
-        .route("/v1/keys/{key_id}/revoke", post(revoke_key))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(import_people))
+        .routes(routes!(show_person, erase_person))
+        .routes(routes!(link_guardian))
+        .routes(routes!(create_enrollment_code))
+        .routes(routes!(revoke_key))
 }
 
 fn person_id(text: &str) -> ApiResult<SubjectId> {
@@ -70,6 +76,23 @@ fn checked_person(person: NewPerson) -> ApiResult<NewPerson> {
     })
 }
 
+/// Adds a student or guardian with a fresh pseudonymous id.
+#[utoipa::path(
+    post,
+    path = "/v1/people",
+    tag = "people",
+    security(("bearer" = [])),
+    request_body = schemas::NewPerson,
+    responses(
+        (status = 201, description = "The new person.", body = schemas::Person),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn create_person(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -84,11 +107,26 @@ async fn create_person(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeopleFilter {
+    /// Only the people of this class or group.
     group: Option<String>,
 }
 
+/// The school's people, or one group's.
+#[utoipa::path(
+    get,
+    path = "/v1/people",
+    tag = "people",
+    security(("bearer" = [])),
+    params(PeopleFilter),
+    responses(
+        (status = 200, description = "The people, erased ones included.", body = Vec<schemas::Person>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized)
+    )
+)]
 async fn list_people(
     State(state): State<AppState>,
     staff: Staff<AnyStaff>,
@@ -102,6 +140,20 @@ async fn list_people(
     ))
 }
 
+/// One person of the school.
+#[utoipa::path(
+    get,
+    path = "/v1/people/{id}",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    responses(
+        (status = 200, description = "The person.", body = schemas::Person),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound)
+    )
+)]
 async fn show_person(
     State(state): State<AppState>,
     staff: Staff<AnyStaff>,
@@ -114,6 +166,20 @@ async fn show_person(
 
 /// Erases a person's personal data (GDPR art. 17). The log stays verifiable:
 /// it never held their name.
+#[utoipa::path(
+    delete,
+    path = "/v1/people/{id}",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    responses(
+        (status = 204, description = "Erased; only the id remains."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 async fn erase_person(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -127,9 +193,11 @@ async fn erase_person(
 }
 
 /// How an import went.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ImportReport {
+    /// People added.
     created: usize,
+    /// People already known by their external id, updated.
     updated: usize,
 }
 
@@ -146,12 +214,36 @@ struct ImportRow {
 /// `external_id,display_name,group,birth_date` (and optionally `kind`).
 /// People already known by their external id are updated. The whole file is
 /// checked before anything is written, so a bad row changes nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/people/import",
+    tag = "people",
+    security(("bearer" = [])),
+    request_body(
+        content = String,
+        content_type = "text/csv",
+        description = "A class list: a header line `external_id,display_name,group,birth_date` \
+            (and optionally `kind`: `student` or `guardian`), then one person per line.",
+        example = "external_id,display_name,group,birth_date\n1,Ada,3B,2009-01-02\n"
+    ),
+    responses(
+        (status = 200, description = "How many people were added and updated.", body = ImportReport),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn import_people(
     State(state): State<AppState>,
     staff: Staff<Admins>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ImportReport>> {
+    // An oversized class list gets a problem document, not axum's plain text.
+    let body = body?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -205,12 +297,34 @@ async fn import_people(
     Ok(Json(ImportReport { created, updated }))
 }
 
-#[derive(Deserialize)]
+/// The guardian to link to a student.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GuardianLink {
+    /// The guardian's person id (a person of kind `guardian`).
+    #[schema(value_type = schemas::PersonId)]
     guardian: String,
 }
 
+/// Links a guardian to a student, so the guardian can consent and revoke for them.
+#[utoipa::path(
+    post,
+    path = "/v1/people/{id}/guardians",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonId, Path, description = "The student's id.")),
+    request_body = GuardianLink,
+    responses(
+        (status = 204, description = "Linked."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn link_guardian(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -242,27 +356,62 @@ const ENROLLMENT_VALID_SECONDS: i64 = 14 * 86_400;
 /// Letters that cannot be mistaken for one another (Crockford's base32).
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-#[derive(Serialize)]
+/// A one-time enrollment code.
+#[derive(Serialize, ToSchema)]
 struct EnrollmentCode {
+    /// Whose device it enrolls.
+    #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// The code to type in.
+    #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{16}$")]
     code: String,
+    /// The text of its QR code: `consent-enroll:` and the code.
+    #[schema(pattern = "^consent-enroll:[0-9A-HJKMNP-TV-Z]{16}$")]
     qr_text: String,
+    /// When it stops working (Unix seconds).
     expires_at: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CodeFormat {
+    /// `json` (the default), `png` or `svg`.
+    #[param(value_type = Option<schemas::EnrollmentCodeFormat>)]
     format: Option<String>,
 }
 
 /// A one-time enrollment code for a person's device, as JSON, or as a QR code
 /// with `?format=png` or `?format=svg`. Only its hash is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/people/{id}/enrollment-codes",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonId, Path, description = "The person's id."), CodeFormat),
+    responses(
+        (status = 200, description = "The code, valid for 14 days, in the format asked for.", content(
+            (EnrollmentCode = "application/json"),
+            (schemas::PngImage = "image/png"),
+            (String = "image/svg+xml")
+        )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict)
+    )
+)]
 async fn create_enrollment_code(
     State(state): State<AppState>,
     staff: Staff<Admins>,
     Path(id): Path<String>,
     Query(format): Query<CodeFormat>,
 ) -> ApiResult<Response> {
+    // Refuse a bad format before a code is stored that nobody would see.
+    let format = format.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "png" | "svg") {
+        return Err(ApiError::bad_request("bad_format", "format is json, png or svg"));
+    }
     let school = staff.member.school;
     let person = state.store.person(school, person_id(&id)?).await?;
     if person.erased {
@@ -282,27 +431,40 @@ async fn create_enrollment_code(
         .await?;
     let qr_text = format!("{ENROLLMENT_PREFIX}{code}");
     let qr_failed = |e: consent_qr::QrError| ApiError::Internal(e.into());
-    Ok(match format.format.as_deref() {
-        None | Some("json") => Json(EnrollmentCode {
+    Ok(match format {
+        "png" => {
+            let png = consent_qr::render_png(&qr_text, 8).map_err(qr_failed)?;
+            ([(header::CONTENT_TYPE, "image/png")], png).into_response()
+        }
+        "svg" => {
+            let svg = consent_qr::render_svg(&qr_text).map_err(qr_failed)?;
+            ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+        }
+        _ => Json(EnrollmentCode {
             person: person.id,
             code,
             qr_text,
             expires_at,
         })
         .into_response(),
-        Some("png") => {
-            let png = consent_qr::render_png(&qr_text, 8).map_err(qr_failed)?;
-            ([(header::CONTENT_TYPE, "image/png")], png).into_response()
-        }
-        Some("svg") => {
-            let svg = consent_qr::render_svg(&qr_text).map_err(qr_failed)?;
-            ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
-        }
-        Some(_) => return Err(ApiError::bad_request("bad_format", "format is json, png or svg")),
     })
 }
 
 /// Cuts off a lost or stolen device: nothing its key signs is accepted again.
+#[utoipa::path(
+    post,
+    path = "/v1/keys/{key_id}/revoke",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("key_id" = schemas::KeyId, Path, description = "The device key's id.")),
+    responses(
+        (status = 204, description = "Cut off."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 async fn revoke_key(
     State(state): State<AppState>,
     staff: Staff<Admins>,

@@ -3,45 +3,80 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::Router;
 use consent_protocol::{Outcome, ReceiptId, SubjectId};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::checks::{decide, CheckAnswer};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Path, Publishers, Query, Staff};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use super::schemas;
 use super::school::checked_text;
 use super::{now, now_unix, AppState};
 use crate::policy::{standing, Question, Standing};
 use crate::store::{NewPublication, Publication, PublicationPerson};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/publications", post(publish).get(list_publications))
-        .route("/v1/publications/{id}/takedown", post(take_down))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(publish, list_publications))
+        .routes(routes!(take_down))
 }
 
-#[derive(Deserialize)]
+/// A publication to record.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PublishRequest {
     /// The receipt of the check made before publishing.
+    #[schema(value_type = schemas::ReceiptId)]
     receipt_id: String,
     /// Where it is published: `website`, `instagram`, `newsletter 2026-12`, ...
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     channel: String,
     /// The address, when it has one.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     url: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A recorded publication and the check made at that moment.
+#[derive(Serialize, ToSchema)]
 struct Published {
+    /// The publication's id.
     publication: i64,
+    /// The publish-time check.
     check: CheckAnswer,
 }
 
 /// Records a publication. Consent is checked again at this moment, for the
 /// same media, purpose and people as the receipt; if anyone is no longer
 /// allowed, nothing is recorded and the answer says who and why.
+#[utoipa::path(
+    post,
+    path = "/v1/publications",
+    tag = "publications",
+    security(("bearer" = [])),
+    request_body = PublishRequest,
+    responses(
+        (status = 201, description = "Recorded, with the publish-time check.", body = Published),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn publish(
     State(state): State<AppState>,
     staff: Staff<Publishers>,
@@ -118,33 +153,54 @@ async fn publish(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PublicationFilter {
     /// Only publications that must be taken down.
     flagged: Option<bool>,
 }
 
 /// A person in a publication, with whether their consent still stands.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct PersonStanding {
+    /// The person.
+    #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// The token their consent rested on.
+    #[schema(value_type = schemas::TokenId)]
     token: String,
     #[serde(flatten)]
+    #[schema(value_type = schemas::Standing)]
     standing: Standing,
 }
 
 /// A publication with its consent status then (all allowed, or it would not
 /// have been recorded) and now.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AuditedPublication {
     #[serde(flatten)]
+    #[schema(value_type = schemas::Publication)]
     publication: Publication,
+    /// Whether each person's consent stands now.
     people_now: Vec<PersonStanding>,
     /// Live, and someone's consent has since been revoked or has expired.
     needs_takedown: bool,
 }
 
 /// Every publication, or with `?flagged=true` those that must come down.
+#[utoipa::path(
+    get,
+    path = "/v1/publications",
+    tag = "publications",
+    security(("bearer" = [])),
+    params(PublicationFilter),
+    responses(
+        (status = 200, description = "The publications, each with consent as it stands now.", body = Vec<AuditedPublication>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 async fn list_publications(
     State(state): State<AppState>,
     staff: Staff<Auditors>,
@@ -182,6 +238,20 @@ async fn list_publications(
 }
 
 /// Marks a publication as taken down.
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{id}/takedown",
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The publication's id.")),
+    responses(
+        (status = 204, description = "Taken down."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 async fn take_down(
     State(state): State<AppState>,
     staff: Staff<Auditors>,

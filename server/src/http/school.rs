@@ -2,39 +2,72 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{secret_hash, Admins, AnyStaff, Json, Path, Staff};
+use super::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
+use super::schemas;
 use super::{now_unix, AppState};
 use crate::store::{School, StaffMember, StaffRole, Store};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/school", get(show_school).patch(update_school))
-        .route("/v1/staff", get(list_staff).post(create_staff))
-        .route("/v1/staff/{id}/tokens", post(create_token))
-        .route("/v1/tokens/{id}", axum::routing::delete(revoke_token))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(show_school, update_school))
+        .routes(routes!(list_staff, create_staff))
+        .routes(routes!(create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// The caller's school.
+#[utoipa::path(
+    get,
+    path = "/v1/school",
+    tag = "school",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's school.", body = schemas::School),
+        (status = 401, response = Unauthorized)
+    )
+)]
 async fn show_school(State(state): State<AppState>, staff: Staff<AnyStaff>) -> ApiResult<Json<School>> {
     Ok(Json(state.store.school(staff.member.school).await?))
 }
 
-#[derive(Deserialize)]
+/// New settings; a field left out keeps its value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SchoolSettings {
+    /// Below this age a consent needs a guardian's signature (GDPR art. 8).
+    #[schema(minimum = 13, maximum = 16)]
     digital_consent_age: Option<i64>,
+    /// How many days records are kept.
+    #[schema(minimum = 1, maximum = 36_500)]
     retention_days: Option<i64>,
 }
 
 /// Changes the age of digital consent (13 to 16) and the retention period.
+#[utoipa::path(
+    patch,
+    path = "/v1/school",
+    tag = "school",
+    security(("bearer" = [])),
+    request_body = SchoolSettings,
+    responses(
+        (status = 200, description = "The school with its new settings.", body = schemas::School),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn update_school(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -63,6 +96,18 @@ async fn update_school(
     ))
 }
 
+/// The school's staff accounts.
+#[utoipa::path(
+    get,
+    path = "/v1/staff",
+    tag = "school",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every staff account of the school.", body = Vec<schemas::StaffMember>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 async fn list_staff(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -70,13 +115,37 @@ async fn list_staff(
     Ok(Json(state.store.staff(staff.member.school).await?))
 }
 
-#[derive(Deserialize)]
+/// A new staff account.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStaff {
+    /// The person's name.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     name: String,
+    /// What the account may do.
+    #[schema(value_type = schemas::StaffRole)]
     role: StaffRole,
 }
 
+/// Creates a staff account; give it a token with `POST /v1/staff/{id}/tokens`.
+#[utoipa::path(
+    post,
+    path = "/v1/staff",
+    tag = "school",
+    security(("bearer" = [])),
+    request_body = NewStaff,
+    responses(
+        (status = 201, description = "The new account.", body = schemas::StaffMember),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn create_staff(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -90,24 +159,51 @@ async fn create_staff(
     Ok((StatusCode::CREATED, Json(member)))
 }
 
-#[derive(Deserialize)]
+/// A new API token's label and validity.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
+    /// What the token is for (`api` unless given).
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     label: Option<String>,
+    /// Days until it stops working (365 unless given).
+    #[schema(minimum = 1, maximum = 730)]
     valid_days: Option<i64>,
 }
 
 /// A new API token, shown once.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct IssuedToken {
     /// The token's id, for revoking it.
     pub id: i64,
     /// The secret; store it now, it is never shown again.
+    #[schema(pattern = "^cst_[A-Za-z0-9_-]+$")]
     pub token: String,
     /// When it stops working (Unix seconds).
     pub expires_at: i64,
 }
 
+/// Issues an API token to a staff account of the school.
+#[utoipa::path(
+    post,
+    path = "/v1/staff/{id}/tokens",
+    tag = "school",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The staff account's id.")),
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "The token; its secret is shown only now.", body = IssuedToken),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    )
+)]
 async fn create_token(
     State(state): State<AppState>,
     staff: Staff<Admins>,
@@ -149,6 +245,21 @@ pub async fn issue_token(
     })
 }
 
+/// Revokes an API token of the school: it stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/v1/tokens/{id}",
+    tag = "school",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The token's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 async fn revoke_token(
     State(state): State<AppState>,
     staff: Staff<Admins>,
