@@ -127,9 +127,11 @@ Examples:\n  consent revoke 3f2a...\n  consent revoke --all\n  consent revoke --
     /// Scan a consent code: is it genuine, valid, and what does it allow?
     #[command(
         group(ArgGroup::new("source").required(true).args(["text", "photo"])),
-        after_help = "Online (the default) it first brings the cache of keys and revocations up to date.\n\
+        after_help = "Online (the default) the server judges the code, the age rule included (a child under\n\
+the school's age of digital consent needs a parent's signature); nothing is recorded.\n\
 With --offline it uses the cache from `consent sync`, always says how old it is,\n\
-and refuses to call a code valid when the cache is older than --max-age.\n\
+and refuses to call a code valid when the cache is older than --max-age; the age rule\n\
+is checked online only.\n\
 Exit code 0 when valid, 3 when not.\n\n\
 Examples:\n  consent scan consent:AQE...\n  consent scan --photo code.jpg\n  consent scan --offline --max-age 12h --photo code.jpg"
     )]

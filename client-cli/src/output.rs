@@ -1,12 +1,18 @@
 //! Printing for people (aligned tables) and for scripts (JSON).
 
+use std::io::Write;
+
 use anyhow::Result;
 use serde::Serialize;
 
-/// Prints `value` as pretty JSON on standard output.
+/// Prints `value` as pretty JSON on standard output. A reader that stops
+/// early (`consent ... --json | head`) is not an error.
 pub fn json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
 }
 
 /// A table printed with aligned columns.

@@ -4,8 +4,12 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use consent_protocol::{
+    Grant, GrantSigners, MediaKind, MediaSet, PublicKey, Purpose, PurposeSet, SchoolId, SignedGrant,
+    SigningKey, SubjectId, Timestamp, TokenId,
+};
 use consent_tests::{Db, TestServer};
 use image::imageops::FilterType;
 use serde_json::Value;
@@ -381,6 +385,10 @@ async fn offline_scan_trusts_only_a_fresh_cache(db: Db) {
     let fresh = teacher.run(&["scan", "--offline", &code]).await.ok();
     assert!(fresh.stdout.starts_with("VALID"), "{fresh:#?}");
     assert!(fresh.stdout.contains("offline cache from"), "{fresh:#?}");
+    assert!(
+        fresh.stdout.contains("the age rule is checked online only"),
+        "{fresh:#?}"
+    );
 
     // A revocation made after the sync is seen after the next sync.
     student.run(&["revoke", "--all"]).await.ok();
@@ -520,6 +528,117 @@ async fn parent_co_signs_for_a_young_child(db: Db) {
     assert!(denied.stdout.contains("consent withdrawn"), "{denied:#?}");
 }
 
+/// A consent code signed on `device` by its owner alone, never submitted:
+/// what a young child's device makes, which the server refuses to record.
+fn signed_alone_on(device: &User) -> String {
+    let dir = device.config_dir();
+    let enrollment: Value = serde_json::from_slice(&std::fs::read(dir.join("device.json")).unwrap()).unwrap();
+    let seed = hex::decode(std::fs::read_to_string(dir.join("device.key")).unwrap().trim()).unwrap();
+    let key = SigningKey::from_bytes(&seed.try_into().unwrap());
+    let person: SubjectId = serde_json::from_value(enrollment["person"].clone()).unwrap();
+    let school: SchoolId = serde_json::from_value(enrollment["school"].clone()).unwrap();
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = Timestamp::from_unix(u32::try_from(seconds).unwrap());
+    let grant = Grant {
+        token_id: TokenId::from_bytes(*b"signed-alone-001"),
+        school,
+        subject: person,
+        media: MediaSet::new([MediaKind::Photo]).unwrap(),
+        purposes: PurposeSet::new([Purpose::YEARBOOK]).unwrap(),
+        issued_at: now,
+        not_before: now,
+        not_after: now.end_of_school_year(),
+        signers: GrantSigners::Subject {
+            key: PublicKey::of(&key).id(),
+        },
+    };
+    SignedGrant::sign(grant, &[&key]).unwrap().to_text()
+}
+
+/// Online, a scan applies the age rule: a young child's code a parent gave
+/// is valid; one the child signed alone is not (exit 3), and the output says
+/// a parent must co-sign. Offline the client cannot know ages and says so.
+async fn online_scan_applies_the_age_rule(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let yara = add_person(
+        &admin,
+        &["--name", "Yara", "--group", "1C", "--birth-date", "2014-06-01"],
+    )
+    .await;
+    let pia = add_person(&admin, &["--kind", "guardian", "--name", "Pia"]).await;
+    admin
+        .run(&["guardian", "link", "--guardian", &pia, "--child", &yara])
+        .await
+        .ok();
+    let child = enrolled(&server, &admin, &yara).await;
+    let parent = enrolled(&server, &admin, &pia).await;
+
+    // Given by the parent alone.
+    let granted = parent
+        .run(&[
+            "grant",
+            "--child",
+            &yara,
+            "--media",
+            "photo",
+            "--purpose",
+            "yearbook",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    let by_parent = granted["text"].as_str().unwrap().to_owned();
+    let scanned = teacher.run(&["scan", &by_parent]).await.ok();
+    assert!(scanned.stdout.starts_with("VALID"), "{scanned:#?}");
+    assert!(scanned.stdout.contains("(Yara)"), "{scanned:#?}");
+    assert!(scanned.stdout.contains("a guardian signed"), "{scanned:#?}");
+    let scanned = teacher.run(&["scan", "--json", &by_parent]).await.ok().json();
+    assert_eq!(scanned["valid"], true, "{scanned}");
+    assert_eq!(scanned["guardian_required"], true);
+    assert_eq!(scanned["guardian_signed"], true);
+
+    // Signed by the child alone: `consent grant` submits, and the server
+    // refuses that, so the child's device key signs it here.
+    let alone = signed_alone_on(&child);
+    let refused = teacher.run(&["scan", &alone]).await.exits(3);
+    assert!(
+        refused
+            .stdout
+            .starts_with("NOT VALID: needs a parent's co-signature"),
+        "{refused:#?}"
+    );
+    assert!(
+        refused.stdout.contains(&format!("consent grant --child {yara}")),
+        "says what to do: {refused:#?}"
+    );
+    let refused = teacher.run(&["scan", "--json", &alone]).await.exits(3).json();
+    assert_eq!(refused["valid"], false, "{refused}");
+    assert_eq!(refused["genuine"], true);
+    assert_eq!(refused["status"], "guardian_missing");
+    assert_eq!(refused["guardian_required"], true);
+    assert_eq!(refused["guardian_signed"], false);
+
+    // Offline the age rule is unknown, and the output says so.
+    teacher.run(&["sync"]).await.ok();
+    let offline = teacher.run(&["scan", "--offline", &alone]).await.ok();
+    assert!(
+        offline.stdout.contains("the age rule is checked online only"),
+        "{offline:#?}"
+    );
+    let offline = teacher
+        .run(&["scan", "--offline", "--json", &alone])
+        .await
+        .ok()
+        .json();
+    assert_eq!(offline["guardian_required"], Value::Null, "{offline}");
+    assert_eq!(offline["guardian_signed"], false);
+}
+
 /// A teacher cannot do an administrator's work, and the error says why.
 async fn refusals_name_the_code_and_what_to_do(db: Db) {
     let Some(server) = TestServer::start(db).await else {
@@ -551,6 +670,7 @@ consent_tests::on_both_databases!(
     class_list_import_enrollment_codes_and_coverage,
     offline_scan_trusts_only_a_fresh_cache,
     parent_co_signs_for_a_young_child,
+    online_scan_applies_the_age_rule,
     refusals_name_the_code_and_what_to_do,
 );
 

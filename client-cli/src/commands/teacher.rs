@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use consent_protocol::{
-    Error as ProtocolError, GrantSigners, KeyHolder, Keyring, MediaKind, Outcome, PublicKey, SchoolId,
-    SignedGrant, SignedReceipt, SignedRevocation, SubjectId, Timestamp,
+    Error as ProtocolError, Grant, GrantSigners, KeyHolder, Keyring, MediaKind, Outcome, PublicKey, Purpose,
+    SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId, Timestamp,
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,8 @@ pub enum Finding {
     Valid,
     /// Not signed by keys that may speak for the person, or not a consent code at all.
     NotGenuine {
-        /// The protocol's stable code.
-        code: &'static str,
+        /// The protocol's stable code (or the server's, online).
+        code: String,
         /// Why, for people.
         reason: String,
     },
@@ -44,25 +44,39 @@ pub enum Finding {
     },
     /// Genuine, but withdrawn.
     Revoked {
-        /// When the revocation was signed.
-        at: Timestamp,
+        /// When the revocation was signed (known offline, from the cache).
+        at: Option<Timestamp>,
     },
+    /// Genuine and standing, but the person is under the school's age of
+    /// digital consent (or their birth date is unknown) and no guardian
+    /// signed it. Only the server knows ages, so only online scans find this.
+    GuardianMissing,
+    /// Genuine, but the server allows nothing under it now (for example the
+    /// person's record was erased).
+    Withheld,
 }
 
 impl Finding {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Finding::Valid => "valid",
-            Finding::NotGenuine { code, .. } | Finding::OutOfWindow { code, .. } => code,
+            Finding::NotGenuine { code, .. } => code,
+            Finding::OutOfWindow { code, .. } => code,
             Finding::OtherSchool(_) => "other_school",
             Finding::Revoked { .. } => "revoked",
+            Finding::GuardianMissing => "guardian_missing",
+            Finding::Withheld => "not_allowed",
         }
     }
 
     fn genuine(&self) -> bool {
         matches!(
             self,
-            Finding::Valid | Finding::OutOfWindow { .. } | Finding::Revoked { .. }
+            Finding::Valid
+                | Finding::OutOfWindow { .. }
+                | Finding::Revoked { .. }
+                | Finding::GuardianMissing
+                | Finding::Withheld
         )
     }
 }
@@ -89,7 +103,7 @@ pub fn judge(
                 }
             }
             other => Finding::NotGenuine {
-                code: other.code(),
+                code: other.code().to_owned(),
                 reason: other.to_string(),
             },
         };
@@ -101,14 +115,9 @@ pub fn judge(
         .map(|revocation| revocation.issued_at)
         .min()
     {
-        Some(at) => Finding::Revoked { at },
+        Some(at) => Finding::Revoked { at: Some(at) },
         None => Finding::Valid,
     }
-}
-
-#[derive(Deserialize)]
-struct PersonName {
-    display_name: Option<String>,
 }
 
 /// `consent scan`
@@ -122,26 +131,19 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
         Ok(token) => token,
         Err(error) => {
             let finding = Finding::NotGenuine {
-                code: error.code(),
+                code: error.code().to_owned(),
                 reason: format!("this is not a readable consent code: {error}"),
             };
-            report_scan(ctx, None, &finding, None, None)?;
+            report_scan(ctx, None, &finding, None, AgeRule::Unknown, None)?;
             return Ok(Done::NotAllowed);
         }
     };
+    if !args.offline {
+        return scan_online(ctx, &token, args.max_age).await;
+    }
     let now = clock::now();
-    let (cache, name) = if args.offline {
-        let cache = Cache::load(&ctx.paths)?
-            .context("there is no offline cache yet: run `consent sync` while online (before the trip)")?;
-        (cache, None)
-    } else {
-        let client = ctx.client()?;
-        let cache = offline::sync(&ctx.paths, &client)
-            .await
-            .context("checking with the server (use --offline to use the cache from `consent sync`)")?;
-        let name = person_name(&client, token.unverified().subject).await;
-        (cache, name)
-    };
+    let cache = Cache::load(&ctx.paths)?
+        .context("there is no offline cache yet: run `consent sync` while online (before the trip)")?;
     let mut finding = judge(
         &token,
         &cache.keyring(false)?,
@@ -149,25 +151,28 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
         cache.school,
         now,
     );
-    if let Finding::NotGenuine {
-        code: "unknown_key",
-        reason,
-    } = &mut finding
-    {
-        if args.offline {
+    if let Finding::NotGenuine { code, reason } = &mut finding {
+        if code == "unknown_key" {
             reason.push_str(" (or by a device enrolled after the last `consent sync`)");
         }
     }
     let age = cache.age_seconds(now);
-    let stale = args.offline && age > args.max_age;
+    let stale = age > args.max_age;
     let freshness = Freshness {
-        source: if args.offline { "offline" } else { "online" },
+        source: "offline",
         fresh_at: cache.fresh_at(),
         age_seconds: age,
         max_age_seconds: args.max_age,
         stale,
     };
-    report_scan(ctx, Some(&token), &finding, name.as_deref(), Some(&freshness))?;
+    report_scan(
+        ctx,
+        Some(&token),
+        &finding,
+        None,
+        AgeRule::Offline,
+        Some(&freshness),
+    )?;
     Ok(if finding == Finding::Valid && !stale {
         Done::Ok
     } else {
@@ -179,12 +184,178 @@ fn unreachable_usage() -> Result<String> {
     Err(super::UsageError("give the code's text, or --photo FILE".into()).into())
 }
 
-async fn person_name(client: &Client, person: SubjectId) -> Option<String> {
-    client
-        .get::<PersonName>(&format!("/v1/people/{person}"), &[], Auth::Staff)
-        .await
-        .ok()
-        .and_then(|person| person.display_name)
+const ASKING: &str = "checking with the server (use --offline to use the cache from `consent sync`)";
+
+/// Whether a scanned code's consent stands, as the server says.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum ServerStanding {
+    Valid,
+    Revoked,
+    Expired,
+}
+
+#[derive(Deserialize)]
+struct ScannedPerson {
+    display_name: Option<String>,
+}
+
+/// The server's answer to `POST /v1/scans`.
+#[derive(Deserialize)]
+struct ServerScan {
+    genuine: bool,
+    #[serde(default)]
+    error: Option<String>,
+    grant: Grant,
+    person: ScannedPerson,
+    standing: ServerStanding,
+    guardian_required: bool,
+    guardian_signed: bool,
+    allowed_media: Vec<MediaKind>,
+    allowed_purposes: Vec<Purpose>,
+}
+
+/// An online scan: the server judges the code with everything it knows,
+/// the age rule included, and records nothing.
+async fn scan_online(ctx: &Ctx, token: &SignedGrant, max_age: u64) -> Result<Done> {
+    let client = ctx.client()?;
+    let grant = token.unverified();
+    let answer: Result<ServerScan> = client
+        .call(
+            Method::POST,
+            "/v1/scans",
+            Auth::Staff,
+            &json!({"token": token.to_text()}),
+        )
+        .await;
+    let (finding, name, age_rule) = match answer {
+        Ok(scan) => {
+            anyhow::ensure!(
+                scan.grant == *grant,
+                "the server answered about another code than the one scanned; do not rely on this scan"
+            );
+            let age_rule = AgeRule::Checked {
+                required: scan.guardian_required,
+            };
+            (online_finding(&scan), scan.person.display_name, age_rule)
+        }
+        Err(error) => {
+            let refused = error
+                .downcast_ref::<ApiProblem>()
+                .and_then(|problem| refused_scan(problem, grant));
+            match refused {
+                Some(finding) => (finding, None, AgeRule::Unknown),
+                None => return Err(error.context(ASKING)),
+            }
+        }
+    };
+    let freshness = Freshness {
+        source: "online",
+        fresh_at: clock::now(),
+        age_seconds: 0,
+        max_age_seconds: max_age,
+        stale: false,
+    };
+    report_scan(
+        ctx,
+        Some(token),
+        &finding,
+        name.as_deref(),
+        age_rule,
+        Some(&freshness),
+    )?;
+    Ok(if finding == Finding::Valid {
+        Done::Ok
+    } else {
+        Done::NotAllowed
+    })
+}
+
+/// What the server's answer means, judged as strictly as [`judge`]: valid
+/// only when genuine, standing, co-signed where the age rule asks it, and
+/// allowing something.
+fn online_finding(scan: &ServerScan) -> Finding {
+    let error = scan.error.as_deref();
+    if let Some(window) = error.and_then(window_error).filter(|_| scan.genuine) {
+        return Finding::OutOfWindow {
+            code: window.code(),
+            reason: window.to_string(),
+        };
+    }
+    if !scan.genuine || error.is_some() {
+        let code = error.unwrap_or("not_genuine").to_owned();
+        return Finding::NotGenuine {
+            reason: verification_reason(&code),
+            code,
+        };
+    }
+    match scan.standing {
+        ServerStanding::Revoked => Finding::Revoked { at: None },
+        ServerStanding::Expired => Finding::OutOfWindow {
+            code: ProtocolError::Expired.code(),
+            reason: ProtocolError::Expired.to_string(),
+        },
+        ServerStanding::Valid if scan.guardian_required && !scan.guardian_signed => Finding::GuardianMissing,
+        ServerStanding::Valid if scan.allowed_media.is_empty() || scan.allowed_purposes.is_empty() => {
+            Finding::Withheld
+        }
+        ServerStanding::Valid => Finding::Valid,
+    }
+}
+
+/// The validity-window error a code names, if it names one.
+fn window_error(code: &str) -> Option<ProtocolError> {
+    Some(match code {
+        "expired" => ProtocolError::Expired,
+        "not_yet_valid" => ProtocolError::NotYetValid,
+        "issued_in_future" => ProtocolError::IssuedInFuture,
+        _ => return None,
+    })
+}
+
+/// Why a code failed verification, in the protocol's words where it can.
+fn verification_reason(code: &str) -> String {
+    let error = match code {
+        "bad_signature" => ProtocolError::BadSignature,
+        "unknown_key" => ProtocolError::UnknownKey,
+        "revoked_key" => ProtocolError::RevokedKey,
+        "malleable_signature" => ProtocolError::MalleableSignature,
+        "bad_public_key" => ProtocolError::BadPublicKey,
+        "weak_key" => ProtocolError::WeakKey,
+        "signer_not_authorized" => {
+            return "the code was signed by a key that may not sign for this person".to_owned()
+        }
+        other => return format!("the code does not verify ({other})"),
+    };
+    error.to_string()
+}
+
+/// A refusal that is itself the answer about the code.
+fn refused_scan(problem: &ApiProblem, grant: &Grant) -> Option<Finding> {
+    Some(match (problem.status, problem.code.as_str()) {
+        (400, "other_school") => Finding::OtherSchool(grant.school),
+        (400, "unknown_person") => Finding::NotGenuine {
+            code: problem.code.clone(),
+            reason: "the code names a person this school does not know".to_owned(),
+        },
+        (422, code) => Finding::NotGenuine {
+            code: code.to_owned(),
+            reason: format!("this is not a readable consent code: {}", problem.detail),
+        },
+        _ => return None,
+    })
+}
+
+/// What a scan knows about the age rule (a guardian must sign for a person
+/// under the school's age of digital consent).
+#[derive(Clone, Copy)]
+enum AgeRule {
+    /// The server checked it: whether a guardian's signature is required.
+    Checked { required: bool },
+    /// Offline: ages are not in the cache.
+    Offline,
+    /// The scan did not get that far.
+    Unknown,
 }
 
 /// How fresh the revocation data behind a scan is.
@@ -202,6 +373,7 @@ fn report_scan(
     token: Option<&SignedGrant>,
     finding: &Finding,
     name: Option<&str>,
+    age_rule: AgeRule,
     freshness: Option<&Freshness>,
 ) -> Result<()> {
     let stale = freshness.is_some_and(|f| f.stale);
@@ -214,15 +386,49 @@ fn report_scan(
         Finding::Valid => "genuine, within its validity period, and not revoked".to_owned(),
         Finding::NotGenuine { reason, .. } | Finding::OutOfWindow { reason, .. } => reason.clone(),
         Finding::OtherSchool(school) => format!("this code was issued to another school (school {school})"),
-        Finding::Revoked { at } => format!("the consent was withdrawn on {at}"),
+        Finding::Revoked { at: Some(at) } => format!("the consent was withdrawn on {at}"),
+        Finding::Revoked { at: None } => "the consent was withdrawn".to_owned(),
+        Finding::GuardianMissing => "needs a parent's co-signature: the person is under the school's age of \
+             digital consent (or their birth date is unknown) and no guardian signed this code"
+            .to_owned(),
+        Finding::Withheld => {
+            "the server allows nothing under this code now (the person's record may have been erased)"
+                .to_owned()
+        }
     };
     let grant = token.map(SignedGrant::unverified);
+    let next = match (finding, grant) {
+        (Finding::GuardianMissing, Some(grant)) => Some(format!(
+            "a parent gives this consent with `consent grant --child {} --media {} --purpose {}`, \
+             or co-signs the child's own (`consent grant ... --guardian-key` then `consent cosign`); \
+             then scan the new code",
+            grant.subject,
+            grant
+                .media
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            grant
+                .purposes
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        )),
+        _ => None,
+    };
+    let guardian_required = match age_rule {
+        AgeRule::Checked { required } => Some(required),
+        AgeRule::Offline | AgeRule::Unknown => None,
+    };
     if ctx.json() {
         return output::json(&json!({
             "valid": valid,
             "genuine": finding.genuine(),
             "status": if stale && *finding == Finding::Valid { "cache_too_old" } else { finding.code() },
             "reason": reason,
+            "next": next,
             "token_id": grant.map(|g| g.token_id),
             "person": grant.map(|g| g.subject),
             "display_name": name,
@@ -231,6 +437,8 @@ fn report_scan(
             "not_before": grant.map(|g| g.not_before),
             "not_after": grant.map(|g| g.not_after),
             "signers": grant.map(|g| g.signers),
+            "guardian_required": guardian_required,
+            "guardian_signed": grant.map(|g| g.signers.has_guardian()),
             "revocation_data": freshness,
         }));
     }
@@ -259,13 +467,32 @@ fn report_scan(
                 GrantSigners::SubjectAndGuardian { .. } => "the person and a guardian",
             }
         );
+        let signed = grant.signers.has_guardian();
+        let rule = match age_rule {
+            AgeRule::Checked { required: false } => Some("old enough to consent alone"),
+            AgeRule::Checked { required: true } if signed => {
+                Some("under the age of digital consent; a guardian signed")
+            }
+            AgeRule::Checked { required: true } => {
+                Some("under the age of digital consent; no guardian signed")
+            }
+            AgeRule::Offline if signed => Some("met (a guardian signed)"),
+            AgeRule::Offline => Some("not known offline (the age rule is checked online only)"),
+            AgeRule::Unknown => None,
+        };
+        if let Some(rule) = rule {
+            println!("  age rule:  {rule}");
+        }
         println!("  token:     {}", grant.token_id);
+    }
+    if let Some(next) = next {
+        println!("  next:      {next}");
     }
     if let Some(freshness) = freshness {
         let age = human_duration(freshness.age_seconds);
         if freshness.source == "online" {
             println!(
-                "  revocation data: checked with the server just now (as of {}, {age} ago)",
+                "  revocation data: checked with the server just now ({})",
                 freshness.fresh_at
             );
         } else {
@@ -612,7 +839,7 @@ mod tests {
             assert_eq!(
                 judge(&token, &keyring(), &[revocation], SCHOOL, NOW),
                 Finding::Revoked {
-                    at: NOW.plus_seconds(10)
+                    at: Some(NOW.plus_seconds(10))
                 }
             );
         }
@@ -635,13 +862,7 @@ mod tests {
         let (key, _) = student();
         let finding = judge(&token(&key), &Keyring::new(), &[], SCHOOL, NOW);
         assert!(
-            matches!(
-                finding,
-                Finding::NotGenuine {
-                    code: "unknown_key",
-                    ..
-                }
-            ),
+            matches!(&finding, Finding::NotGenuine { code, .. } if code == "unknown_key"),
             "{finding:?}"
         );
         // A classmate signing for the student.
@@ -653,13 +874,7 @@ mod tests {
         );
         let finding = judge(&token(&classmate), &keys, &[], SCHOOL, NOW);
         assert!(
-            matches!(
-                finding,
-                Finding::NotGenuine {
-                    code: "signer_not_authorized",
-                    ..
-                }
-            ),
+            matches!(&finding, Finding::NotGenuine { code, .. } if code == "signer_not_authorized"),
             "{finding:?}"
         );
         assert!(!finding.genuine());
@@ -672,5 +887,69 @@ mod tests {
             judge(&token(&key), &keyring(), &[], SchoolId(2), NOW),
             Finding::OtherSchool(SCHOOL)
         );
+    }
+
+    fn server_scan(standing: ServerStanding, required: bool, signed: bool) -> ServerScan {
+        let (key, _) = student();
+        ServerScan {
+            genuine: true,
+            error: None,
+            grant: token(&key).unverified().clone(),
+            person: ScannedPerson { display_name: None },
+            standing,
+            guardian_required: required,
+            guardian_signed: signed,
+            allowed_media: if required && !signed {
+                vec![]
+            } else {
+                vec![MediaKind::Photo]
+            },
+            allowed_purposes: if required && !signed {
+                vec![]
+            } else {
+                vec![Purpose::WEBSITE]
+            },
+        }
+    }
+
+    #[test]
+    fn online_a_young_childs_code_without_a_guardian_is_not_valid() {
+        assert_eq!(
+            online_finding(&server_scan(ServerStanding::Valid, true, false)),
+            Finding::GuardianMissing
+        );
+        assert_eq!(
+            online_finding(&server_scan(ServerStanding::Valid, true, true)),
+            Finding::Valid
+        );
+        assert_eq!(
+            online_finding(&server_scan(ServerStanding::Valid, false, false)),
+            Finding::Valid
+        );
+        assert!(Finding::GuardianMissing.genuine());
+    }
+
+    #[test]
+    fn online_the_servers_answer_is_read_strictly() {
+        assert_eq!(
+            online_finding(&server_scan(ServerStanding::Revoked, false, false)),
+            Finding::Revoked { at: None }
+        );
+        let mut forged = server_scan(ServerStanding::Revoked, false, false);
+        forged.genuine = false;
+        forged.error = Some("bad_signature".into());
+        assert!(
+            matches!(&online_finding(&forged), Finding::NotGenuine { code, .. } if code == "bad_signature"),
+        );
+        let mut expired = server_scan(ServerStanding::Expired, false, false);
+        expired.error = Some("expired".into());
+        assert!(matches!(
+            online_finding(&expired),
+            Finding::OutOfWindow { code: "expired", .. }
+        ));
+        let mut erased = server_scan(ServerStanding::Valid, false, false);
+        erased.allowed_media.clear();
+        erased.allowed_purposes.clear();
+        assert_eq!(online_finding(&erased), Finding::Withheld);
     }
 }
