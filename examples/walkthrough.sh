@@ -27,12 +27,13 @@ expect_exit() {
   set +e; "$@"; local got=$?; set -e
   [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want"
 }
+# These read all their input, so the client never writes into a closed pipe.
 # A field of pretty JSON on standard input: `field token_id`.
-field() { awk -F'"' -v name="$1" '$2 == name { print $4; exit }'; }
+field() { awk -F'"' -v name="$1" '$2 == name && !found { print $4; found = 1 }'; }
 # A number field of pretty JSON on standard input.
-number() { sed -nE "s/^ *\"$1\": ([0-9]+).*/\1/p" | head -n 1; }
+number() { sed -nE "s/^ *\"$1\": ([0-9]+).*/\1/p" | sed -n 1p; }
 # The id of the person with this display name, from `people list --json`.
-id_of() { awk -F'"' -v name="$1" '$2 == "id" { id = $4 } $2 == "display_name" && $4 == name { print id; exit }'; }
+id_of() { awk -F'"' -v name="$1" '$2 == "id" { id = $4 } $2 == "display_name" && $4 == name && !found { print id; found = 1 }'; }
 
 step "Build the server and the client"
 (cd "$root" && cargo build --quiet -p consent-server -p consent-cli)
@@ -40,7 +41,7 @@ bin="${CARGO_TARGET_DIR:-$root/target}/debug"
 server="$bin/consent-server"
 consent="$bin/consent"
 
-step "Start a fresh server (SQLite in its own data directory)"
+step "Start a fresh server with a data directory of its own"
 export CONSENT_DATA_DIR="$work/server" DATABASE_URL="${WALKTHROUGH_DATABASE_URL:-sqlite://$work/server/consent.db?mode=rwc}"
 mkdir -p "$work/server"
 admin_token=$("$server" admin create --school "De Linde" --name "A. de Vries" 2>/dev/null | tail -n 1)
@@ -96,7 +97,7 @@ expect_exit 3 as teacher scan --photo "$work/sam-consent.png"
 
 step "Communications sees the publication flagged, takes it down, verifies the log"
 as comms publications --flagged
-as comms publications --flagged --json | grep -q "\"id\": $publication" || fail "publication $publication is not flagged"
+as comms publications --flagged --json | grep "\"id\": $publication" > /dev/null || fail "publication $publication is not flagged"
 as comms takedown "$publication"
 [ "$(as comms publications --flagged --json | tr -d ' \n')" = "[]" ] || fail "the publication is still flagged"
 as comms audit verify
