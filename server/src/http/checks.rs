@@ -19,6 +19,7 @@ use super::extract::{Json, Publishers, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
+use super::people::person_id;
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{needs_guardian, verdict, Question};
@@ -187,12 +188,7 @@ pub async fn decide(
 async fn resolve_people(state: &AppState, school: &School, request: &CheckRequest) -> ApiResult<Vec<Person>> {
     let mut people: BTreeMap<SubjectId, Person> = BTreeMap::new();
     for id in &request.people {
-        let id: SubjectId = id.parse().map_err(|_| {
-            ApiError::bad_request(
-                "bad_person_id",
-                "a person id is 32 lowercase hexadecimal characters",
-            )
-        })?;
+        let id = person_id(id)?;
         let person = state
             .store
             .person(school.id, id)

@@ -20,6 +20,7 @@ use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
+use super::people::person_id;
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::needs_guardian;
@@ -244,12 +245,7 @@ async fn revoke_for_person(
     Json(request): Json<SchoolRevocation>,
 ) -> ApiResult<(StatusCode, Json<RevocationAccepted>)> {
     let school = staff.member.school;
-    let subject: SubjectId = id.parse().map_err(|_| {
-        ApiError::bad_request(
-            "bad_person_id",
-            "a person id is 32 lowercase hexadecimal characters",
-        )
-    })?;
+    let subject = person_id(&id)?;
     state.store.person(school, subject).await?;
     let now = now();
     let scope = match request.token_id {

@@ -34,7 +34,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_key))
 }
 
-fn person_id(text: &str) -> ApiResult<SubjectId> {
+/// Parses a person id from a path or a request, as a `bad_person_id` problem
+/// when it is not one.
+pub(super) fn person_id(text: &str) -> ApiResult<SubjectId> {
     text.parse().map_err(|_| {
         ApiError::bad_request(
             "bad_person_id",
