@@ -220,7 +220,7 @@ async fn resolve_people(state: &AppState, school: &School, request: &CheckReques
                 }
                 other => other.into(),
             })?;
-        let keyring = state.store.keyring_for(school.id, &[person.id]).await?;
+        let keyring = state.store.keyring_for_grant(school.id, grant).await?;
         if token.verify(&keyring, now()).is_ok() {
             state.store.insert_grant(school.id, &token, now_unix()).await?;
         }

@@ -85,12 +85,7 @@ async fn submit_grant(
     if person.erased || person.kind != PersonKind::Student {
         return Err(unknown_subject(StoreError::NotFound));
     }
-    let mut keyring = state.store.keyring_for(school.id, &[person.id]).await?;
-    let signers: Vec<_> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();
-    state
-        .store
-        .add_school_keys(&mut keyring, school.id, &signers)
-        .await?;
+    let keyring = state.store.keyring_for_grant(school.id, grant).await?;
     let now = now();
     token.verify(&keyring, now)?;
     if needs_guardian(person.birth_date.as_deref(), school.digital_consent_age, now)

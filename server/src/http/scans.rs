@@ -127,12 +127,7 @@ async fn scan(
             }
             other => other.into(),
         })?;
-    let mut keyring = state.store.keyring_for(school.id, &[person.id]).await?;
-    let signers: Vec<_> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();
-    state
-        .store
-        .add_school_keys(&mut keyring, school.id, &signers)
-        .await?;
+    let keyring = state.store.keyring_for_grant(school.id, grant).await?;
     let now = now();
     let verification = token.verify(&keyring, now).map(|_| ());
     let genuine = matches!(

@@ -1,7 +1,7 @@
 //! People (students and guardians), guardianships, enrollment codes and the
 //! device keys people sign with.
 
-use consent_protocol::{KeyHolder, KeyId, Keyring, PublicKey, SchoolId, SubjectId};
+use consent_protocol::{Grant, KeyHolder, KeyId, Keyring, PublicKey, SchoolId, SubjectId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -437,6 +437,16 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Everything needed to verify a grant: the subject's and their guardians'
+    /// keys, plus the school's keys its signers name, so that a signature by
+    /// the wrong person reads as not authorized rather than unknown.
+    pub async fn keyring_for_grant(&self, school: SchoolId, grant: &Grant) -> StoreResult<Keyring> {
+        let mut keyring = self.keyring_for(school, &[grant.subject]).await?;
+        let signers: Vec<KeyId> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();
+        self.add_school_keys(&mut keyring, school, &signers).await?;
+        Ok(keyring)
     }
 
     /// Everything needed to verify signatures of these people: their keys,
