@@ -100,6 +100,13 @@ pub enum Error {
     /// The object claims to be issued later than now (beyond clock skew).
     #[error("the code claims to be issued in the future")]
     IssuedInFuture,
+    /// The revocations beside a signed revocation list are not the ones the
+    /// server signed for: one was added, altered, reordered or left out.
+    #[error("the revocation list does not match its signature: {rule}")]
+    ListMismatch {
+        /// What does not match.
+        rule: &'static str,
+    },
 }
 
 impl Error {
@@ -125,6 +132,7 @@ impl Error {
             Error::NotYetValid => "not_yet_valid",
             Error::Expired => "expired",
             Error::IssuedInFuture => "issued_in_future",
+            Error::ListMismatch { .. } => "list_mismatch",
         }
     }
 }

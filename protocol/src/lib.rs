@@ -3,7 +3,8 @@
 //!
 //! The objects are the [`SignedGrant`] (a person's consent token), the
 //! [`SignedRevocation`], the server's [`SignedReceipt`] for a check, and the
-//! [`SignedLogHead`] of a school's audit log. `docs/protocol.md` specifies the
+//! [`SignedLogHead`] of a school's audit log, and the server's
+//! [`SignedRevocationList`] page for offline verifiers. `docs/protocol.md` specifies the
 //! byte layouts; `protocol/vectors/v1.json` holds test vectors.
 //!
 //! The crate is pure: no I/O, no clock, no global randomness. Callers pass the
@@ -18,6 +19,7 @@ mod log;
 mod receipt;
 mod request;
 mod revocation;
+mod revocation_list;
 mod scope;
 mod text;
 mod timestamp;
@@ -33,6 +35,7 @@ pub use log::{genesis_head, next_head, LogHead, SignedLogHead};
 pub use receipt::{Outcome, Receipt, SignedReceipt, Verdict, MAX_VERDICTS};
 pub use request::{sign_request, verify_request, MAX_REQUEST_AGE_SECONDS};
 pub use revocation::{Revocation, RevocationScope, SignedRevocation};
+pub use revocation_list::{revocation_list_digest, ListedRevocation, RevocationList, SignedRevocationList};
 pub use scope::{EmptySet, MediaKind, MediaSet, Purpose, PurposeSet, UnknownMediaKind, UnknownPurpose};
 pub use text::{from_text, to_text, MAX_TEXT_LEN, PREFIX};
 pub use timestamp::{OutOfRange, ParseTimestampError, Timestamp};

@@ -22,6 +22,8 @@ pub enum Kind {
     LogHead,
     /// A device's signed HTTP request (a signature only, never an object).
     Request,
+    /// A server's signed page of a school's revocation list.
+    RevocationList,
 }
 
 impl Kind {
@@ -33,6 +35,7 @@ impl Kind {
             Kind::Receipt => 3,
             Kind::LogHead => 4,
             Kind::Request => 5,
+            Kind::RevocationList => 6,
         }
     }
 
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Receipt => "receipt",
             Kind::LogHead => "log-head",
             Kind::Request => "request",
+            Kind::RevocationList => "revocation-list",
         }
     }
 
@@ -56,6 +60,7 @@ impl Kind {
             Kind::Receipt => b"school-consent/v1/receipt\0",
             Kind::LogHead => b"school-consent/v1/log-head\0",
             Kind::Request => b"school-consent/v1/request\0",
+            Kind::RevocationList => b"school-consent/v1/revocation-list\0",
         }
     }
 
@@ -66,6 +71,7 @@ impl Kind {
             Kind::Receipt,
             Kind::LogHead,
             Kind::Request,
+            Kind::RevocationList,
         ]
         .into_iter()
         .find(|kind| kind.byte() == byte)

@@ -428,6 +428,7 @@ fn every_error_has_a_distinct_stable_code() {
         Error::NotYetValid,
         Error::Expired,
         Error::IssuedInFuture,
+        Error::ListMismatch { rule: "x" },
     ];
     let codes: std::collections::BTreeSet<_> = errors.iter().map(Error::code).collect();
     assert_eq!(codes.len(), errors.len());
@@ -448,4 +449,58 @@ fn claims_waiting_for_a_co_signature_round_trip() {
     let parent_part = grant.signature(&world.parent_key);
     let token = SignedGrant::from_parts(grant, vec![child_part, parent_part]).expect("well-formed");
     assert!(token.verify(&world.keyring, world.now).is_ok());
+}
+
+#[test]
+fn revocation_list_refuses_an_omitted_added_altered_or_reordered_revocation() {
+    let world = World::new();
+    let list = world.revocation_list();
+    let listed = world.listed_revocations();
+    assert!(list.verify(&world.keyring, &listed).is_ok());
+    assert!(list.unverified().is_complete());
+
+    let omitted: Vec<ListedRevocation> = Vec::new();
+    let mut added = listed.clone();
+    added.push(ListedRevocation {
+        sequence: 5,
+        revocation: world.student_revocation(),
+    });
+    let mut moved = listed.clone();
+    moved[0].sequence = 3;
+    let mut outside = listed.clone();
+    outside[0].sequence = 6;
+    for entries in [omitted, added, moved, outside] {
+        assert!(
+            matches!(
+                list.verify(&world.keyring, &entries),
+                Err(Error::ListMismatch { .. })
+            ),
+            "{entries:?} was accepted"
+        );
+    }
+}
+
+#[test]
+fn revocation_list_is_signed_by_a_server_key_only() {
+    let world = World::new();
+    let mut list = world.revocation_list().unverified().clone();
+    list.key = PublicKey::of(&world.student_key).id();
+    let by_student = SignedRevocationList::sign(list, &world.student_key).expect("key matches");
+    assert!(by_student
+        .verify(&world.keyring, &world.listed_revocations())
+        .is_err());
+}
+
+#[test]
+fn revocation_list_page_range_must_hold_together() {
+    let world = World::new();
+    let entries = world.listed_revocations();
+    let key = PublicKey::of(&world.server_key).id();
+    for (after, up_to, log_size) in [(5, 4, 5), (0, 6, 5), (4, 4, 5)] {
+        assert!(
+            RevocationList::of_entries(world.school, after, up_to, log_size, &entries, world.now, key)
+                .is_err(),
+            "({after}, {up_to}, {log_size}) was accepted"
+        );
+    }
 }

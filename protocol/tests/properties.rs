@@ -71,6 +71,9 @@ fn decode_and_verify(kind: Kind, bytes: &[u8], world: &World, now: Timestamp) ->
         Kind::LogHead => SignedLogHead::from_bytes(bytes)?
             .verify(&world.keyring)
             .map(|_| ()),
+        Kind::RevocationList => SignedRevocationList::from_bytes(bytes)?
+            .verify(&world.keyring, &world.listed_revocations())
+            .map(|_| ()),
         Kind::Request => unreachable!("requests are signatures, not objects"),
     }
 }
@@ -82,6 +85,7 @@ fn valid_objects(world: &World) -> Vec<(Kind, Vec<u8>)> {
         (Kind::Revocation, world.student_revocation().to_bytes()),
         (Kind::Receipt, world.receipt().to_bytes()),
         (Kind::LogHead, world.log_head().to_bytes()),
+        (Kind::RevocationList, world.revocation_list().to_bytes()),
     ]
 }
 
@@ -97,7 +101,7 @@ proptest! {
     #[test]
     fn whatever_decodes_re_encodes_to_the_same_bytes(
         bytes in prop::collection::vec(any::<u8>(), 0..320),
-        kind_byte in 1u8..5,
+        kind_byte in 1u8..7,
     ) {
         let mut bytes = bytes;
         // Start most inputs with a valid header, so that generation reaches the body.
@@ -117,6 +121,9 @@ proptest! {
         if let Ok(head) = SignedLogHead::from_bytes(&bytes) {
             prop_assert_eq!(head.to_bytes(), bytes.clone());
         }
+        if let Ok(list) = SignedRevocationList::from_bytes(&bytes) {
+            prop_assert_eq!(list.to_bytes(), bytes.clone());
+        }
     }
 
     #[test]
@@ -125,6 +132,7 @@ proptest! {
         let _ = SignedRevocation::from_text(&text);
         let _ = SignedReceipt::from_text(&text);
         let _ = SignedLogHead::from_text(&text);
+        let _ = SignedRevocationList::from_text(&text);
     }
 }
 

@@ -34,6 +34,25 @@ struct Vector {
     error: Option<String>,
     /// The decoded claims, for objects that decode.
     decoded: Option<Value>,
+    /// For a revocation-list page: the revocations presented with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    entries: Vec<VectorEntry>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct VectorEntry {
+    sequence: u64,
+    revocation: String,
+}
+
+fn vector_entries(listed: &[ListedRevocation]) -> Vec<VectorEntry> {
+    listed
+        .iter()
+        .map(|entry| VectorEntry {
+            sequence: entry.sequence,
+            revocation: entry.revocation.to_text(),
+        })
+        .collect()
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
@@ -115,6 +134,16 @@ fn decode(kind: &str, text: &str) -> Result<Decoded, Error> {
                 key_ids: vec![receipt.key],
             }
         }
+        "revocation-list" => {
+            let signed = SignedRevocationList::from_text(text)?;
+            let list = signed.unverified();
+            Decoded {
+                claims: json(list),
+                signed_bytes: signed_message(Kind::RevocationList, &list.to_bytes()),
+                signatures: vec![*signed.signature()],
+                key_ids: vec![list.key],
+            }
+        }
         "log-head" => {
             let signed = SignedLogHead::from_text(text)?;
             let head = signed.unverified();
@@ -168,6 +197,21 @@ fn check(vector: &Vector) -> Result<Value, Error> {
         "receipt" => SignedReceipt::from_text(&vector.text)?
             .verify(&keyring)
             .map(|_| ())?,
+        "revocation-list" => {
+            let entries = vector
+                .entries
+                .iter()
+                .map(|entry| {
+                    Ok(ListedRevocation {
+                        sequence: entry.sequence,
+                        revocation: SignedRevocation::from_text(&entry.revocation)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            SignedRevocationList::from_text(&vector.text)?
+                .verify(&keyring, &entries)
+                .map(|_| ())?
+        }
         _ => SignedLogHead::from_text(&vector.text)?
             .verify(&keyring)
             .map(|_| ())?,
@@ -210,6 +254,10 @@ fn vector_with_keys(
         valid: false,
         error: None,
         decoded: None,
+        entries: match kind {
+            Kind::RevocationList => vector_entries(&world.listed_revocations()),
+            _ => vec![],
+        },
     };
     if let Ok(decoded) = decode(&vector.kind, &vector.text) {
         vector.signed_bytes = vec![hex::encode(&decoded.signed_bytes); decoded.signatures.len()];
@@ -233,11 +281,16 @@ fn vector_with_keys(
         });
         vector.decoded = Some(decoded.claims);
     }
-    match check(&vector) {
-        Ok(_) => vector.valid = true,
-        Err(error) => vector.error = Some(error.code().to_owned()),
-    }
+    judge(&mut vector);
     vector
+}
+
+/// Records whether the vector verifies, and if not, why.
+fn judge(vector: &mut Vector) {
+    match check(vector) {
+        Ok(_) => (vector.valid, vector.error) = (true, None),
+        Err(error) => (vector.valid, vector.error) = (false, Some(error.code().to_owned())),
+    }
 }
 
 fn build_vectors() -> Vec<Vector> {
@@ -312,6 +365,13 @@ fn build_vectors() -> Vec<Vector> {
             "valid signed log head after three entries",
             Kind::LogHead,
             world.log_head().to_text(),
+            &world,
+            &[],
+        ),
+        vector(
+            "valid revocation-list page: the one revocation of a log of five entries",
+            Kind::RevocationList,
+            world.revocation_list().to_text(),
             &world,
             &[],
         ),
@@ -578,6 +638,27 @@ fn build_vectors() -> Vec<Vector> {
         &[],
     ));
 
+    let mut omitted = vector(
+        "invalid: revocation-list page presented with its revocation left out",
+        Kind::RevocationList,
+        world.revocation_list().to_text(),
+        &world,
+        &[],
+    );
+    omitted.entries.clear();
+    judge(&mut omitted);
+    vectors.push(omitted);
+
+    let mut forged_list = world.revocation_list().to_bytes();
+    forged_list[2 + 4 + 8 + 7] = 3; // up_to 5 -> 3: the page claims to cover less
+    vectors.push(vector(
+        "invalid: revocation-list page altered to cover fewer log positions",
+        Kind::RevocationList,
+        to_text(&forged_list),
+        &world,
+        &[],
+    ));
+
     vectors
 }
 
@@ -640,6 +721,7 @@ fn every_published_vector_verifies_as_it_says() {
         "revoked_key",
         "signer_not_authorized",
         "bad_encoding",
+        "list_mismatch",
     ] {
         assert!(codes.contains(required), "no vector for {required}");
     }

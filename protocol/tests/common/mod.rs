@@ -154,4 +154,28 @@ impl World {
         };
         SignedLogHead::sign(log_head, &self.server_key).expect("key matches")
     }
+
+    /// The student's revocation at log position 4 of the school's log.
+    pub fn listed_revocations(&self) -> Vec<ListedRevocation> {
+        vec![ListedRevocation {
+            sequence: 4,
+            revocation: self.student_revocation(),
+        }]
+    }
+
+    /// The signed page of the school's revocation list holding
+    /// [`Self::listed_revocations`], the whole list of a log of 5 entries.
+    pub fn revocation_list(&self) -> SignedRevocationList {
+        let list = RevocationList::of_entries(
+            self.school,
+            0,
+            5,
+            5,
+            &self.listed_revocations(),
+            self.now,
+            PublicKey::of(&self.server_key).id(),
+        )
+        .expect("the entries fit the page");
+        SignedRevocationList::sign(list, &self.server_key).expect("key matches")
+    }
 }
