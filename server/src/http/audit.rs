@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The school's log head now, signed by this instance.
-pub async fn signed_log_head(state: &AppState, school: SchoolId) -> ApiResult<SignedLogHead> {
+async fn signed_log_head(state: &AppState, school: SchoolId) -> ApiResult<SignedLogHead> {
     let (size, head) = state.store.log_state(school).await?;
     let head = LogHead {
         school,

@@ -5,8 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use consent_protocol::{
-    PublicKey, Revocation, RevocationId, RevocationScope, Role, SchoolId, SignedGrant, SignedRevocation,
-    SubjectId, TokenId,
+    PublicKey, Revocation, RevocationId, RevocationList, RevocationScope, Role, SchoolId, SignedGrant,
+    SignedRevocation, SignedRevocationList, SubjectId, TokenId,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::audit::signed_log_head;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
@@ -268,50 +267,61 @@ async fn revoke_for_person(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct After {
-    /// Only revocations after this sequence number (0 unless given).
+struct ListPage {
+    /// Only revocations after this log position: the `up_to` of the page
+    /// before (0 unless given).
     after: Option<i64>,
+    /// The most revocations to answer with: 1 to 1000 (1000 unless given;
+    /// others are clamped).
+    limit: Option<i64>,
 }
 
-/// One page of the school's revocation list.
+/// One page of the school's revocation list, signed as a whole.
 #[derive(Serialize, ToSchema)]
-struct RevocationList {
+struct RevocationPage {
     /// The school.
     #[schema(value_type = schemas::SchoolId)]
     school: SchoolId,
-    /// The revocations, in sequence order.
-    revocations: Vec<ListedRevocation>,
-    /// The last sequence number in this page; ask again with `after` set to it.
-    up_to: i64,
-    /// The signed log head at the time of this answer: its `signed_at` says
-    /// how fresh the list is.
+    /// The revocations, in log order.
+    revocations: Vec<ListedRevocationText>,
+    /// The last log position this page covers; ask again with `after` set to it.
+    up_to: u64,
+    /// Whether this is the last page: nothing was left after `up_to`.
+    complete: bool,
+    /// The server's signature over the page: which log positions it covers,
+    /// a digest of exactly these revocations, the log's size and when it was
+    /// signed. A verifier checks it before trusting the page, so that a
+    /// revocation left out is noticed; its `signed_at` says how fresh the list is.
     #[schema(value_type = schemas::ConsentCode)]
-    log_head: String,
+    signed_list: String,
 }
 
 /// A revocation in the list.
 #[derive(Serialize, ToSchema)]
-struct ListedRevocation {
-    /// Its sequence number.
-    sequence: i64,
+struct ListedRevocationText {
+    /// Its position in the school's audit log.
+    sequence: u64,
     /// The signed revocation's text.
     #[schema(value_type = schemas::ConsentCode)]
     revocation: String,
 }
 
 /// The most revocations in one page of the list.
-const REVOCATION_PAGE: i64 = 1000;
+const MAX_REVOCATION_PAGE: i64 = 1000;
 
-/// The school's revocations after sequence number `after`, for offline
-/// verifiers to keep their copy current.
+/// The school's revocations after log position `after`, for offline
+/// verifiers to keep their copy current. Each page is signed as a whole, so a
+/// verifier can tell that nothing was left out and how fresh its copy is.
+/// The list is for the school's staff only: verifying it needs the people's
+/// device keys, which only staff may read.
 #[utoipa::path(
     get,
     path = "/v1/revocations",
     tag = "consent",
     security(("bearer" = [])),
-    params(After),
+    params(ListPage),
     responses(
-        (status = 200, description = "Up to 1000 revocations and the signed log head.", body = RevocationList),
+        (status = 200, description = "Up to `limit` revocations, signed as one page.", body = RevocationPage),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized)
     )
@@ -319,27 +329,48 @@ const REVOCATION_PAGE: i64 = 1000;
 async fn revocation_list(
     State(state): State<AppState>,
     staff: Staff<AnyStaff>,
-    Query(after): Query<After>,
-) -> ApiResult<Json<RevocationList>> {
+    Query(page): Query<ListPage>,
+) -> ApiResult<Json<RevocationPage>> {
     let school = staff.member.school;
-    let after = after.after.unwrap_or(0).max(0);
-    let log_head = signed_log_head(&state, school).await?;
-    let revocations = state
+    let after = u64::try_from(page.after.unwrap_or(0)).unwrap_or(0);
+    let limit = page
+        .limit
+        .unwrap_or(MAX_REVOCATION_PAGE)
+        .clamp(1, MAX_REVOCATION_PAGE);
+    // The log's size first: every revocation up to it is already committed
+    // (each is written with its log entry in one transaction), so the page
+    // below it is complete.
+    let (log_size, _) = state.store.log_state(school).await?;
+    if after > log_size {
+        return Err(ApiError::bad_request(
+            "after_beyond_log",
+            format!("the school's log holds {log_size} entries; ask for revocations after 0 to {log_size}"),
+        ));
+    }
+    let entries = state
         .store
-        .revocations_after(school, after, REVOCATION_PAGE)
+        .revocation_list_entries(school, after, log_size, limit)
         .await?;
-    let up_to = revocations.last().map_or(after, |last| last.sequence);
-    Ok(Json(RevocationList {
+    let up_to = if entries.len() as i64 == limit {
+        entries.last().map_or(log_size, |last| last.sequence)
+    } else {
+        log_size
+    };
+    let signed = RevocationList::of_entries(school, after, up_to, log_size, &entries, now(), state.key_id())
+        .and_then(|list| SignedRevocationList::sign(list, &state.signing_key))
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    Ok(Json(RevocationPage {
         school,
-        revocations: revocations
-            .into_iter()
-            .map(|stored| ListedRevocation {
-                sequence: stored.sequence,
-                revocation: stored.text,
+        revocations: entries
+            .iter()
+            .map(|entry| ListedRevocationText {
+                sequence: entry.sequence,
+                revocation: entry.revocation.to_text(),
             })
             .collect(),
         up_to,
-        log_head: log_head.to_text(),
+        complete: signed.unverified().is_complete(),
+        signed_list: signed.to_text(),
     }))
 }
 

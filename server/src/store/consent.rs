@@ -1,7 +1,8 @@
 //! Consent tokens and revocations as received, and the receipts of checks.
 
 use consent_protocol::{
-    ReceiptId, Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId,
+    ListedRevocation, ReceiptId, Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt,
+    SignedRevocation, SubjectId,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -194,23 +195,36 @@ impl Store {
         rows.iter().map(stored_revocation).collect()
     }
 
-    /// The school's revocations after sequence number `after`, oldest first.
-    pub async fn revocations_after(
+    /// The school's revocations at log positions after `after` and up to
+    /// `up_to`, in order, at most `limit` of them: a page of the revocation list.
+    pub async fn revocation_list_entries(
         &self,
         school: SchoolId,
-        after: i64,
+        after: u64,
+        up_to: u64,
         limit: i64,
-    ) -> StoreResult<Vec<StoredRevocation>> {
+    ) -> StoreResult<Vec<ListedRevocation>> {
         let rows = sqlx::query(
-            "SELECT revocation, sequence, received_at FROM revocations WHERE school_id = $1 AND sequence > $2 \
-             ORDER BY sequence LIMIT $3",
+            "SELECT revocation, sequence FROM revocations WHERE school_id = $1 AND sequence > $2 AND sequence <= $3 \
+             ORDER BY sequence LIMIT $4",
         )
         .bind(i64::from(school.0))
-        .bind(after)
+        .bind(position(after)?)
+        .bind(position(up_to)?)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(stored_revocation).collect()
+        rows.iter()
+            .map(|row| {
+                let bytes: Vec<u8> = row.try_get("revocation")?;
+                let sequence: i64 = row.try_get("sequence")?;
+                Ok(ListedRevocation {
+                    sequence: u64::try_from(sequence)
+                        .map_err(|_| StoreError::Corrupt(format!("log position {sequence}")))?,
+                    revocation: SignedRevocation::from_bytes(&bytes).map_err(corrupt)?,
+                })
+            })
+            .collect()
     }
 
     /// Stores a signed receipt and logs the check.
@@ -251,4 +265,9 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         SignedReceipt::from_bytes(&row.try_get::<Vec<u8>, _>(0)?).map_err(corrupt)
     }
+}
+
+/// A log position as the database stores it.
+fn position(value: u64) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("log position {value} is out of range")))
 }
