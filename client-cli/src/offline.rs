@@ -1,16 +1,18 @@
 //! The offline cache: the school's keys, guardianships and revocations, so a
 //! teacher can check consent codes without a network (on a school trip).
 //!
-//! Nothing in it is trusted because the server sent it: every revocation and
-//! the log head that dates the cache are verified before they are stored.
+//! Nothing in it is trusted because the server sent it: every revocation, and
+//! the server's signature over each page of the list (which shows that none
+//! was left out, and dates the cache), are verified before they are stored.
 
 use anyhow::{bail, Context, Result};
 use consent_protocol::{
-    KeyHolder, Keyring, PublicKey, SchoolId, SignedLogHead, SignedRevocation, SubjectId, Timestamp,
+    KeyHolder, Keyring, ListedRevocation, PublicKey, SchoolId, SignedRevocation, SignedRevocationList,
+    SubjectId, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Auth, Client};
+use crate::api::{ApiProblem, Auth, Client};
 use crate::clock;
 use crate::config::{read_json, write_private, Paths};
 
@@ -26,10 +28,11 @@ pub struct Cache {
     guardianships: Vec<Guardianship>,
     /// Verified revocations, as text.
     revocations: Vec<String>,
-    /// The last revocation sequence number fetched.
-    up_to: i64,
-    /// The signed log head of the last sync: its `signed_at` dates the cache.
-    log_head: String,
+    /// The last log position the cached list covers.
+    up_to: u64,
+    /// The server's signed last page of the list at the last sync: its
+    /// `signed_at` dates the cache.
+    signed_list: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -48,14 +51,20 @@ struct Guardianship {
 #[derive(Deserialize)]
 struct RevocationPage {
     school: SchoolId,
-    revocations: Vec<ListedRevocation>,
-    up_to: i64,
-    log_head: String,
+    revocations: Vec<ListedText>,
+    signed_list: String,
 }
 
 #[derive(Deserialize)]
-struct ListedRevocation {
+struct ListedText {
+    sequence: u64,
     revocation: String,
+}
+
+/// A page of the list as fetched, not yet verified.
+struct FetchedPage {
+    after: u64,
+    page: RevocationPage,
 }
 
 #[derive(Deserialize)]
@@ -72,11 +81,11 @@ impl Cache {
         read_json(&paths.cache())
     }
 
-    /// The moment the server vouched for the revocation list: the signed log
-    /// head's `signed_at`. A head that does not decode dates the cache to 1970.
+    /// The moment the server vouched for the revocation list: the signed
+    /// list's `signed_at`. A list that does not decode dates the cache to 1970.
     pub fn fresh_at(&self) -> Timestamp {
-        SignedLogHead::from_text(&self.log_head)
-            .map_or(Timestamp::from_unix(0), |head| head.unverified().signed_at)
+        SignedRevocationList::from_text(&self.signed_list)
+            .map_or(Timestamp::from_unix(0), |list| list.unverified().signed_at)
     }
 
     /// Seconds since [`Self::fresh_at`].
@@ -137,15 +146,25 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
         .as_ref()
         .map(|cache| cache.revocations.clone())
         .unwrap_or_default();
-    let mut up_to = previous.as_ref().map_or(0, |cache| cache.up_to);
-    let mut fetched = fetch_revocations(client, up_to).await?;
-    if previous.as_ref().is_some_and(|cache| cache.school != fetched.0) {
-        // The token now belongs to another school: start afresh.
+    let mut after = previous.as_ref().map_or(0, |cache| cache.up_to);
+    let mut pages = fetch_pages(client, after).await?;
+    let moved = match (&previous, pages.first()) {
+        (Some(_), None) => true,
+        (Some(cache), Some(first)) => cache.school != first.page.school,
+        (None, _) => false,
+    };
+    if moved {
+        // The token now belongs to another school, or the server's log is
+        // shorter than the cache (another server behind the same address):
+        // start afresh.
         texts.clear();
-        up_to = 0;
-        fetched = fetch_revocations(client, up_to).await?;
+        after = 0;
+        pages = fetch_pages(client, after).await?;
     }
-    let (school, new_texts, new_up_to, log_head) = fetched;
+    let school = pages
+        .first()
+        .map(|fetched| fetched.page.school)
+        .context("the server sent no revocation list; try `consent sync` again")?;
     // Keys after revocations: every key that signed a fetched revocation is
     // then in the key list (keys are only ever added).
     let keys: OfflineKeys = client
@@ -162,53 +181,234 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
         device_keys: keys.device_keys,
         guardianships: keys.guardianships,
         revocations: Vec::new(),
-        up_to: new_up_to.max(up_to),
-        log_head,
+        up_to: after,
+        signed_list: String::new(),
     };
-    let head = SignedLogHead::from_text(&cache.log_head).context("the server's log head does not decode")?;
-    let head = head
-        .verify(&cache.keyring(false)?)
-        .context("the server's signed log head does not verify; the cache was not updated")?;
-    if head.school != school {
-        bail!("the server's log head is for another school; the cache was not updated");
-    }
-    let keyring = cache.keyring(true)?;
+    let server_keyring = cache.keyring(false)?;
+    let device_keyring = cache.keyring(true)?;
     let now = clock::now();
-    for text in &new_texts {
-        let revocation = SignedRevocation::from_text(text)
-            .and_then(|signed| signed.verify(&keyring, now).map(|r| r.school))
-            .map_err(|error| {
-                anyhow::anyhow!(
-                    "the server sent a revocation that does not verify ({}: {error}); the cache was not updated. \
-                     Tell the school's administrator",
-                    error.code()
-                )
-            })?;
-        if revocation != school {
-            bail!("the server sent a revocation for another school; the cache was not updated");
+    for fetched in pages {
+        let (up_to, new_texts) = verify_page(&fetched, school, &server_keyring, &device_keyring, now)?;
+        if fetched.after != cache.up_to {
+            bail!(
+                "the server's revocation list has a gap; the cache was not updated. Try `consent sync` again"
+            );
         }
+        cache.up_to = up_to;
+        cache.signed_list = fetched.page.signed_list;
+        texts.extend(new_texts);
     }
-    texts.extend(new_texts);
     cache.revocations = texts;
     write_private(&paths.cache(), &serde_json::to_vec_pretty(&cache)?)?;
     Ok(cache)
 }
 
-/// Every revocation after `after`, page by page, with the school and the
-/// signed log head of the last page.
-async fn fetch_revocations(client: &Client, after: i64) -> Result<(SchoolId, Vec<String>, i64, String)> {
+/// Verifies one page: the server's signature over it, that its revocations
+/// are exactly the ones signed for (none left out), and each revocation's own
+/// signature. Returns the last log position it covers and its revocations.
+fn verify_page(
+    fetched: &FetchedPage,
+    school: SchoolId,
+    server_keyring: &Keyring,
+    device_keyring: &Keyring,
+    now: Timestamp,
+) -> Result<(u64, Vec<String>)> {
+    let refused = |what: &str, error: consent_protocol::Error| {
+        anyhow::anyhow!(
+            "the server sent {what} that does not verify ({}: {error}); the cache was not updated. \
+             Tell the school's administrator",
+            error.code()
+        )
+    };
+    let page = &fetched.page;
+    let entries = page
+        .revocations
+        .iter()
+        .map(|listed| {
+            Ok(ListedRevocation {
+                sequence: listed.sequence,
+                revocation: SignedRevocation::from_text(&listed.revocation)?,
+            })
+        })
+        .collect::<Result<Vec<_>, consent_protocol::Error>>()
+        .map_err(|error| refused("a revocation", error))?;
+    let list = SignedRevocationList::from_text(&page.signed_list)
+        .and_then(|signed| signed.verify(server_keyring, &entries).cloned())
+        .map_err(|error| refused("a revocation list", error))?;
+    if list.school != school || list.after != fetched.after {
+        bail!(
+            "the server's revocation list is for another school or another range; the cache was not updated"
+        );
+    }
+    for entry in &entries {
+        entry
+            .revocation
+            .verify(device_keyring, now)
+            .map_err(|error| refused("a revocation", error))?;
+    }
+    Ok((
+        list.up_to,
+        page.revocations
+            .iter()
+            .map(|listed| listed.revocation.clone())
+            .collect(),
+    ))
+}
+
+/// Every page of the list after log position `after`, up to the last one.
+/// Empty when the server's log is shorter than `after`.
+async fn fetch_pages(client: &Client, after: u64) -> Result<Vec<FetchedPage>> {
     let mut after = after;
-    let mut texts = Vec::new();
+    let mut pages = Vec::new();
     loop {
         let after_text = after.to_string();
-        let page: RevocationPage = client
+        let page: RevocationPage = match client
             .get("/v1/revocations", &[("after", after_text.as_str())], Auth::Staff)
             .await
-            .context("fetching the school's revocations")?;
-        if page.revocations.is_empty() || page.up_to <= after {
-            return Ok((page.school, texts, after, page.log_head));
+        {
+            Ok(page) => page,
+            Err(error)
+                if error
+                    .downcast_ref::<ApiProblem>()
+                    .is_some_and(|problem| problem.code == "after_beyond_log") =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(error) => return Err(error.context("fetching the school's revocations")),
+        };
+        // Read the claimed range without trusting it; verify_page checks it.
+        let claims = SignedRevocationList::from_text(&page.signed_list)
+            .map(|signed| signed.unverified().clone())
+            .map_err(|error| {
+                anyhow::anyhow!("the server's revocation list does not decode ({})", error.code())
+            })?;
+        let last = claims.is_complete() || claims.up_to <= after;
+        let next = claims.up_to;
+        pages.push(FetchedPage { after, page });
+        if last {
+            return Ok(pages);
         }
-        texts.extend(page.revocations.into_iter().map(|listed| listed.revocation));
-        after = page.up_to;
+        after = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use consent_protocol::{
+        KeyHolder, Keyring, ListedRevocation, PublicKey, Revocation, RevocationId, RevocationList,
+        RevocationScope, Role, SchoolId, SignedRevocation, SignedRevocationList, SigningKey, SubjectId,
+        Timestamp, TokenId,
+    };
+
+    use super::{verify_page, FetchedPage, ListedText, RevocationPage};
+
+    struct World {
+        student: SigningKey,
+        keyring: Keyring,
+        listed: ListedRevocation,
+        signed_list: SignedRevocationList,
+        now: Timestamp,
+    }
+
+    const SCHOOL: SchoolId = SchoolId(7);
+
+    fn world() -> World {
+        let server = SigningKey::from_bytes(&[1; 32]);
+        let student = SigningKey::from_bytes(&[2; 32]);
+        let subject = SubjectId::from_bytes([3; 16]);
+        let now = Timestamp::from_unix(1_800_000_000);
+        let mut keyring = Keyring::new();
+        keyring.add(PublicKey::of(&server), KeyHolder::Server);
+        keyring.add(PublicKey::of(&student), KeyHolder::Person(subject));
+        let revocation = Revocation {
+            id: RevocationId::from_bytes([4; 16]),
+            school: SCHOOL,
+            subject,
+            scope: RevocationScope::Token(TokenId::from_bytes([5; 16])),
+            issued_at: now,
+            role: Role::Subject,
+            key: PublicKey::of(&student).id(),
+        };
+        let listed = ListedRevocation {
+            sequence: 2,
+            revocation: SignedRevocation::sign(revocation, &student).expect("key matches"),
+        };
+        let list = RevocationList::of_entries(
+            SCHOOL,
+            0,
+            3,
+            3,
+            std::slice::from_ref(&listed),
+            now,
+            PublicKey::of(&server).id(),
+        )
+        .expect("entries fit");
+        let signed_list = SignedRevocationList::sign(list, &server).expect("key matches");
+        World {
+            student,
+            keyring,
+            listed,
+            signed_list,
+            now,
+        }
+    }
+
+    fn page(world: &World, revocations: &[&ListedRevocation]) -> FetchedPage {
+        FetchedPage {
+            after: 0,
+            page: RevocationPage {
+                school: SCHOOL,
+                revocations: revocations
+                    .iter()
+                    .map(|listed| ListedText {
+                        sequence: listed.sequence,
+                        revocation: listed.revocation.to_text(),
+                    })
+                    .collect(),
+                signed_list: world.signed_list.to_text(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_whole_page_verifies() {
+        let world = world();
+        let fetched = page(&world, &[&world.listed]);
+        let (up_to, texts) =
+            verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).expect("verifies");
+        assert_eq!((up_to, texts.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_page_with_its_revocation_left_out_is_refused() {
+        let world = world();
+        let error = verify_page(
+            &page(&world, &[]),
+            SCHOOL,
+            &world.keyring,
+            &world.keyring,
+            world.now,
+        )
+        .expect_err("an omission is noticed");
+        assert!(error.to_string().contains("list_mismatch"), "{error}");
+    }
+
+    #[test]
+    fn a_page_signed_by_anyone_but_the_server_is_refused() {
+        let world = world();
+        let mut list = world.signed_list.unverified().clone();
+        list.key = PublicKey::of(&world.student).id();
+        let forged = SignedRevocationList::sign(list, &world.student).expect("key matches");
+        let mut fetched = page(&world, &[&world.listed]);
+        fetched.page.signed_list = forged.to_text();
+        assert!(verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).is_err());
+    }
+
+    #[test]
+    fn a_page_for_another_range_is_refused() {
+        let world = world();
+        let mut fetched = page(&world, &[&world.listed]);
+        fetched.after = 1;
+        assert!(verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).is_err());
     }
 }
