@@ -583,7 +583,8 @@ pub enum SchoolCommand {
         /// The age of digital consent, 13 to 16 (GDPR art. 8); below it a guardian signs.
         #[arg(long, value_name = "AGE")]
         consent_age: Option<i64>,
-        /// How many days records are kept.
+        /// How many days records are kept after they stop mattering (a publication
+        /// taken down, a check no publication relies on, a consent that ended).
         #[arg(long, value_name = "DAYS")]
         retention_days: Option<i64>,
     },

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod http;
 pub mod policy;
+pub mod retention;
 mod signing_key;
 pub mod store;
 
@@ -59,10 +60,13 @@ impl Server {
     /// flight and closes the database.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        axum::serve(self.listener, http::router(self.state))
+        let retention = retention::start(store.clone()).await;
+        let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        retention.abort();
         store.close().await;
+        served?;
         Ok(())
     }
 }

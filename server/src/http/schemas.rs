@@ -403,7 +403,8 @@ pub struct School {
     name: String,
     /// Below this age a consent needs a guardian's signature (13 to 16).
     digital_consent_age: i64,
-    /// How many days records are kept.
+    /// How many days records are kept after they stop mattering (a publication taken down, a check no publication relies on, a consent that ended);
+    /// the server purges them hourly.
     retention_days: i64,
 }
 

@@ -47,7 +47,8 @@ struct SchoolSettings {
     /// Below this age a consent needs a guardian's signature (GDPR art. 8).
     #[schema(minimum = 13, maximum = 16)]
     digital_consent_age: Option<i64>,
-    /// How many days records are kept.
+    /// How many days records are kept after they stop mattering (a publication taken down, a check no publication relies on, a consent that ended);
+    /// the server purges them hourly.
     #[schema(minimum = 1, maximum = 36_500)]
     retention_days: Option<i64>,
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, StoreResult};
-use crate::store::{PersonKind, StaffRole};
+use crate::store::{PersonKind, Purged, StaffRole};
 
 /// What happened. Entries hold ids, hashes and signed objects, never names,
 /// so erasing a person leaves the log whole and verifiable.
@@ -102,6 +102,13 @@ pub enum LogEvent {
     TakeDown {
         /// The publication.
         publication: i64,
+    },
+    /// Records older than the school's retention period were removed.
+    RecordsPurged {
+        /// The cut-off: what had stopped mattering before this moment went.
+        older_than: i64,
+        /// How many of each kind of record went.
+        purged: Purged,
     },
 }
 

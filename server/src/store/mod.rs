@@ -11,6 +11,7 @@ mod consent;
 mod log;
 mod people;
 mod publications;
+mod retention;
 mod schools;
 
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use consent::StoredRevocation;
 pub use log::{LogEntry, LogEvent};
 pub use people::{DeviceKey, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
+pub use retention::Purged;
 pub use schools::{School, StaffMember, StaffRole};
 
 /// A storage failure, as the HTTP layer needs to tell them apart.
