@@ -71,6 +71,20 @@ impl Server {
     }
 }
 
+/// Replaces this instance's signing key: the new public key is published
+/// first, then the key file is swapped. What the old key signed still
+/// verifies (its public key stays published); the running server signs with
+/// the new key from its next start. Returns the new key's id.
+pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<consent_protocol::KeyId> {
+    let store = open_store(config).await?;
+    let key = signing_key::generate();
+    let public = PublicKey::of(&key);
+    store.register_server_key(&public, now_unix()).await?;
+    store.close().await;
+    signing_key::replace(&config.data_dir(), &key)?;
+    Ok(public.id())
+}
+
 /// Opens the store a configuration names, for commands run on the server's host.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     std::fs::create_dir_all(config.data_dir())?;

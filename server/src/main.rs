@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  consent-server\n  consent-server admin create --school \"De Linde\" --name \"A. de Vries\"\n  DATABASE_URL=postgres://consent@db/consent consent-server --listen 0.0.0.0:8080"
+    after_help = "Examples:\n  consent-server\n  consent-server admin create --school \"De Linde\" --name \"A. de Vries\"\n  consent-server key rotate\n  DATABASE_URL=postgres://consent@db/consent consent-server --listen 0.0.0.0:8080"
 )]
 struct Cli {
     #[command(flatten)]
@@ -30,6 +30,18 @@ enum Command {
     /// Administer the server from its host.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage this instance's signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Replace the signing key in the data directory with a new one, and
+    /// publish the new public key. What the old key signed still verifies;
+    /// restart the server to sign with the new key.
+    #[command(after_help = "Example:\n  consent-server key rotate && systemctl restart consent-server")]
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +78,12 @@ async fn main() -> anyhow::Result<()> {
             name,
             valid_days,
         }) => create_admin(&cli.config, &school, &name, valid_days).await,
+        Command::Key(KeyCommand::Rotate) => {
+            let key = consent_server::rotate_signing_key(&cli.config).await?;
+            println!("new signing key {key} published; restart the server to sign with it");
+            println!("what the old key signed still verifies: its public key stays published");
+            Ok(())
+        }
     }
 }
 
