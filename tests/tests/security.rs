@@ -397,6 +397,37 @@ async fn one_guesser_cannot_lock_other_families_out_of_enrollment(db: Db) {
     assert_eq!(still.code(), "too_many_requests");
 }
 
+async fn text_with_a_nul_character_is_refused_never_a_server_error(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let teacher = admin.staff("Teacher", "teacher").await;
+    admin.person("student", "Sam", "3B", "2009-05-01").await;
+    let answers = [
+        admin.get("/v1/people?group=3B%00").await,
+        teacher
+            .post(
+                "/v1/checks",
+                json!({"media_hash": "ab".repeat(32), "media_kind": "photo", "purpose": "website", "groups": ["3B\u{0}"]}),
+            )
+            .await,
+        server
+            .anonymous()
+            .post(
+                "/v1/enroll",
+                json!({"code": "7K3M\u{0}", "public_key": "11".repeat(32)}),
+            )
+            .await,
+    ];
+    let codes = ["bad_query", "bad_field", "bad_enrollment_code"];
+    for (answer, code) in answers.iter().zip(codes) {
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+        assert_eq!(answer.content_type, "application/problem+json", "{answer:?}");
+        assert_eq!(answer.code(), code, "{answer:?}");
+    }
+}
+
 async fn bad_input_gets_a_problem_document_never_a_crash(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
@@ -596,5 +627,6 @@ on_both_databases!(
     forged_and_foreign_tokens_are_refused_and_change_nothing,
     enrollment_codes_work_once_and_guessing_is_slowed,
     one_guesser_cannot_lock_other_families_out_of_enrollment,
+    text_with_a_nul_character_is_refused_never_a_server_error,
     bad_input_gets_a_problem_document_never_a_crash,
 );
