@@ -5,6 +5,10 @@
 //! One process builds one server state (a school, staff of every role, a
 //! student with an enrolled device and a recorded grant, a guardian) in a
 //! temporary directory, then drives `consent_server::http::router` in-process.
+//! The record is SQLite, or the PostgreSQL database named by
+//! `CONSENT_FUZZ_DATABASE_URL` (for example
+//! `postgres://postgres@127.0.0.1/fuzz`), which fails differently on text
+//! SQLite accepts.
 //!
 //! An input is: one byte choosing the endpoint, one byte of variations
 //! (credential, content type, client address), then the URL part (path
@@ -117,7 +121,7 @@ impl Fixture {
         let config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: Some(dir.path().to_path_buf()),
-            database_url: None,
+            database_url: std::env::var("CONSENT_FUZZ_DATABASE_URL").ok(),
         };
         let state = runtime.block_on(open_state(&config)).expect("the server's state");
         let store = state.store.clone();
@@ -134,7 +138,9 @@ impl Fixture {
         };
         fixture.admin = fixture.runtime.block_on(async {
             let now = consent_server::http::now_unix();
-            let school = store.create_school("Fuzz school", now).await.expect("a school");
+            // A database may be reused between runs; each run has its own school.
+            let name = format!("Fuzz school {}-{now}", std::process::id());
+            let school = store.create_school(&name, now).await.expect("a school");
             let member = store
                 .create_staff(school.id, "Admin", StaffRole::Admin, now)
                 .await
