@@ -103,9 +103,15 @@ impl EnrollmentLimiter {
     /// Gives back an attempt that was not a wrong guess (it succeeded, or the
     /// server failed).
     fn give_back(&self, client: IpAddr) {
+        let key = limit_key(client);
         let mut window = self.lock();
-        if let Some(count) = window.per_client.get_mut(&limit_key(client)) {
+        if let Some(count) = window.per_client.get_mut(&key) {
             *count = count.saturating_sub(1);
+            // An address with nothing counted leaves the table, so that
+            // successes cannot grow it past what the ceiling bounds.
+            if *count == 0 {
+                window.per_client.remove(&key);
+            }
             window.total = window.total.saturating_sub(1);
         }
     }
@@ -341,10 +347,11 @@ mod tests {
     #[test]
     fn successful_enrollments_are_not_counted_against_a_client() {
         let limiter = EnrollmentLimiter::default();
-        for _ in 0..3 * EnrollmentLimiter::FAILURES_PER_CLIENT_PER_MINUTE {
-            assert!(limiter.begin(address(1)).is_ok());
-            limiter.give_back(address(1));
+        for n in 0..3 * EnrollmentLimiter::FAILURES_PER_MINUTE {
+            assert!(limiter.begin(address(n)).is_ok());
+            limiter.give_back(address(n));
         }
+        assert!(limiter.lock().per_client.is_empty());
     }
 
     #[test]
