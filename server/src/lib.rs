@@ -30,25 +30,11 @@ impl Server {
     /// Creates the data directory and signing key if needed, connects to the
     /// database (applying migrations) and binds the listening address.
     pub async fn bind(config: &Config) -> anyhow::Result<Self> {
-        let data_dir = config.data_dir();
-        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-        let signing_key = signing_key::load_or_create(&data_dir)?;
-        let store = Store::connect(&config.database_url()).await.with_context(|| {
-            format!(
-                "opening the database {}",
-                config::redacted(&config.database_url())
-            )
-        })?;
-        store
-            .register_server_key(&PublicKey::of(&signing_key), now_unix())
-            .await?;
+        let state = open_state(config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
-        Ok(Self {
-            listener,
-            state: AppState::new(store, signing_key),
-        })
+        Ok(Self { listener, state })
     }
 
     /// The address actually bound (useful with port 0).
@@ -61,7 +47,9 @@ impl Server {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let retention = retention::start(store.clone()).await;
-        let served = axum::serve(self.listener, http::router(self.state))
+        // The peer's address keys the per-client enrollment limit.
+        let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         retention.abort();
@@ -83,6 +71,29 @@ pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<consent_proto
     store.close().await;
     signing_key::replace(&config.data_dir(), &key)?;
     Ok(public.id())
+}
+
+/// The state a server runs on, without a listener: creates the data
+/// directory and signing key if needed and connects to the database
+/// (applying migrations), as [`Server::bind`] does.
+///
+/// For driving [`http::router`] in-process (the fuzz targets in
+/// `server/fuzz/` do). Requests sent to the router that way must carry an
+/// `axum::extract::ConnectInfo<SocketAddr>` extension, which serving adds.
+pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
+    let data_dir = config.data_dir();
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let signing_key = signing_key::load_or_create(&data_dir)?;
+    let store = Store::connect(&config.database_url()).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            config::redacted(&config.database_url())
+        )
+    })?;
+    store
+        .register_server_key(&PublicKey::of(&signing_key), now_unix())
+        .await?;
+    Ok(AppState::new(store, signing_key))
 }
 
 /// Opens the store a configuration names, for commands run on the server's host.

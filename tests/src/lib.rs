@@ -158,6 +158,16 @@ impl TestServer {
         }
     }
 
+    /// A client without credentials whose connections come from `address`
+    /// (any of 127.0.0.0/8 reaches the server on Linux), to be told apart
+    /// from other clients by the server.
+    pub fn anonymous_from(&self, address: std::net::IpAddr) -> Api {
+        Api {
+            client: reqwest::Client::builder().local_address(address).build().unwrap(),
+            ..self.anonymous()
+        }
+    }
+
     /// Creates a school (if new) and an administrator, as `consent-server
     /// admin create` does on the host, and returns the administrator's client.
     pub async fn admin(&self, school: &str) -> Api {

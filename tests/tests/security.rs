@@ -352,6 +352,82 @@ async fn enrollment_codes_work_once_and_guessing_is_slowed(db: Db) {
     assert!(limited, "guessing enrollment codes is rate limited");
 }
 
+async fn one_guesser_cannot_lock_other_families_out_of_enrollment(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let sam = admin.person("student", "Sam", "3B", "2009-05-01").await;
+    let code = admin
+        .post(&format!("/v1/people/{sam}/enrollment-codes"), json!({}))
+        .await;
+    let code = code.body["qr_text"].as_str().unwrap().to_owned();
+    let key = |seed: u8| PublicKey::of(&SigningKey::from_bytes(&[seed; 32])).to_bytes();
+    let hex = |bytes: [u8; 32]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let guesser = server.anonymous_from([127, 0, 0, 2].into());
+    let mut refused = None;
+    for attempt in 0..40u8 {
+        let guess = guesser
+            .post(
+                "/v1/enroll",
+                json!({"code": format!("GUESS{attempt:05}"), "public_key": hex(key(3))}),
+            )
+            .await;
+        if guess.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(guess);
+            break;
+        }
+        assert_eq!(guess.code(), "bad_enrollment_code", "{guess:?}");
+    }
+    let refused = refused.expect("guessing from one address is rate limited");
+    assert_eq!(refused.content_type, "application/problem+json");
+    assert_eq!(refused.code(), "too_many_requests");
+    assert_eq!(refused.body["status"], 429);
+    let family = server.anonymous_from([127, 0, 0, 3].into());
+    let enrolled = family
+        .post("/v1/enroll", json!({"code": code, "public_key": hex(key(1))}))
+        .await;
+    assert_eq!(enrolled.status, StatusCode::CREATED, "{enrolled:?}");
+    let still = guesser
+        .post(
+            "/v1/enroll",
+            json!({"code": "GUESS99999", "public_key": hex(key(3))}),
+        )
+        .await;
+    assert_eq!(still.code(), "too_many_requests");
+}
+
+async fn text_with_a_nul_character_is_refused_never_a_server_error(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let teacher = admin.staff("Teacher", "teacher").await;
+    admin.person("student", "Sam", "3B", "2009-05-01").await;
+    let answers = [
+        admin.get("/v1/people?group=3B%00").await,
+        teacher
+            .post(
+                "/v1/checks",
+                json!({"media_hash": "ab".repeat(32), "media_kind": "photo", "purpose": "website", "groups": ["3B\u{0}"]}),
+            )
+            .await,
+        server
+            .anonymous()
+            .post(
+                "/v1/enroll",
+                json!({"code": "7K3M\u{0}", "public_key": "11".repeat(32)}),
+            )
+            .await,
+    ];
+    let codes = ["bad_query", "bad_field", "bad_enrollment_code"];
+    for (answer, code) in answers.iter().zip(codes) {
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+        assert_eq!(answer.content_type, "application/problem+json", "{answer:?}");
+        assert_eq!(answer.code(), code, "{answer:?}");
+    }
+}
+
 async fn bad_input_gets_a_problem_document_never_a_crash(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
@@ -550,5 +626,7 @@ on_both_databases!(
     staff_tokens_expire_and_can_be_revoked,
     forged_and_foreign_tokens_are_refused_and_change_nothing,
     enrollment_codes_work_once_and_guessing_is_slowed,
+    one_guesser_cannot_lock_other_families_out_of_enrollment,
+    text_with_a_nul_character_is_refused_never_a_server_error,
     bad_input_gets_a_problem_document_never_a_crash,
 );

@@ -19,7 +19,7 @@ use super::extract::{Json, Publishers, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
-use super::people::person_id;
+use super::people::{group_name, person_id};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{needs_guardian, verdict, Question};
@@ -227,7 +227,10 @@ async fn resolve_people(state: &AppState, school: &School, request: &CheckReques
         people.insert(person.id, person);
     }
     for group in &request.groups {
-        let members = state.store.people(school.id, Some(group)).await?;
+        let members = state
+            .store
+            .people(school.id, Some(group_name("bad_field", group)?))
+            .await?;
         if members.is_empty() {
             return Err(ApiError::bad_request(
                 "unknown_group",

@@ -3,9 +3,10 @@
 //! who may call it.
 
 use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -37,6 +38,28 @@ pub struct Path<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
+
+/// The address of the client: the TCP peer. Behind a reverse proxy that is
+/// the proxy. `X-Forwarded-For` is deliberately not read: anyone reaching the
+/// server directly could write any address into it.
+pub struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| Self(peer.ip()))
+            .ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!(
+                    "the router is served without the peer's address: serve it with \
+                     into_make_service_with_connect_info::<SocketAddr>()"
+                ))
+            })
+    }
+}
 
 /// The roles allowed to call an endpoint.
 pub trait Roles {

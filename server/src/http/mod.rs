@@ -30,6 +30,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::store::Store;
+pub use devices::EnrollmentLimiter;
 use error::ApiError;
 pub use openapi::{openapi, routes};
 
@@ -40,8 +41,8 @@ pub struct AppState {
     pub store: Store,
     /// The key this instance signs receipts and log heads with.
     pub signing_key: Arc<SigningKey>,
-    /// Counts failed enrollment attempts, to slow down guessing.
-    pub enrollment_attempts: Arc<devices::AttemptLimiter>,
+    /// Counts failed enrollment attempts per client address, to slow down guessing.
+    pub enrollment_attempts: Arc<devices::EnrollmentLimiter>,
 }
 
 impl AppState {
@@ -50,7 +51,7 @@ impl AppState {
         Self {
             store,
             signing_key: Arc::new(signing_key),
-            enrollment_attempts: Arc::new(devices::AttemptLimiter::default()),
+            enrollment_attempts: Arc::new(devices::EnrollmentLimiter::default()),
         }
     }
 

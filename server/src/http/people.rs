@@ -134,12 +134,25 @@ async fn list_people(
     staff: Staff<AnyStaff>,
     Query(filter): Query<PeopleFilter>,
 ) -> ApiResult<Json<Vec<Person>>> {
-    Ok(Json(
-        state
-            .store
-            .people(staff.member.school, filter.group.as_deref())
-            .await?,
-    ))
+    let group = filter
+        .group
+        .as_deref()
+        .map(|group| group_name("bad_query", group))
+        .transpose()?;
+    Ok(Json(state.store.people(staff.member.school, group).await?))
+}
+
+/// A group name as a filter or a check names it. Stored names are checked
+/// text, so a name with control characters names no group; refusing it
+/// keeps a NUL, which PostgreSQL cannot compare (a 500), from the database.
+pub(super) fn group_name<'a>(code: &'static str, name: &'a str) -> ApiResult<&'a str> {
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            code,
+            "a group name is text without control characters",
+        ));
+    }
+    Ok(name)
 }
 
 /// One person of the school.
