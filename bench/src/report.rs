@@ -1,0 +1,304 @@
+//! The measurements as Markdown: one table per section, each with its goal
+//! and whether it was met, and the machine they were measured on.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::criterion_run::mean_nanos;
+use crate::freshness::FreshnessResult;
+use crate::growth::GrowthResult;
+use crate::load::{millis, Load};
+use crate::server_load::{EngineResult, Scenario};
+use crate::soak::SoakResult;
+use crate::tokens::size_rows;
+
+/// "met" or "**missed**".
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+/// Bytes as MiB with one decimal.
+pub fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// The machine: cores, CPU model, memory, kernel; and the date.
+pub fn machine() -> String {
+    let run = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .ok()
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let cores = run("nproc", &[]);
+    let model = run("lscpu", &[])
+        .lines()
+        .find(|line| line.starts_with("Model name:"))
+        .map(|line| line.trim_start_matches("Model name:").trim().to_owned())
+        .unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("MemTotal:"))
+                .map(|line| line.trim_start_matches("MemTotal:").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let kernel = run("uname", &["-sr"]);
+    let date = run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let postgres = run("psql", &["--version"]);
+    format!(
+        "- date: {date}\n- machine: {cores} cores (`nproc`), {model} (`lscpu`), {memory} memory, {kernel}\n\
+         - PostgreSQL: {postgres} on the same machine, over loopback\n"
+    )
+}
+
+/// Token sizes and criterion's verify times, in one table.
+pub fn tokens_section() -> Result<String> {
+    let mut out = String::from("## Tokens\n\n");
+    let bare = mean_nanos("tokens", "bare_verify_strict")?;
+    let ours = mean_nanos("tokens", "consent_decode_and_verify")?;
+    let jwt = mean_nanos("tokens", "jwt_decode_and_verify")?;
+    let paseto = mean_nanos("tokens", "paseto_decode_and_verify")?;
+    let sizes = size_rows()?;
+    let verify = [Some(ours), None, Some(jwt), Some(paseto)];
+    out.push_str(
+        "The same claims (photo and video, website and yearbook, to the end of the school year) in each \
+         format. Verify time is decoding the text and verifying the signature, criterion's mean; \
+         throughput is relative to a bare `verify_strict` of the same signed bytes in the same run.\n\n",
+    );
+    out.push_str("| format | QR text (characters) | QR version at level M | decode + verify (µs) | throughput vs bare `verify_strict` |\n|---|---:|---:|---:|---:|\n");
+    for (row, time) in sizes.iter().zip(verify) {
+        let version = row
+            .qr_version
+            .map_or_else(|| "too large".to_owned(), |v| v.to_string());
+        let (time, share) = time.map_or(("—".to_owned(), "—".to_owned()), |t| {
+            (format!("{:.1}", t / 1000.0), format!("{:.1}%", bare / t * 100.0))
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {time} | {share} |",
+            row.format, row.chars, version
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| bare `verify_strict` (ed25519-dalek), for reference | — | — | {:.1} | 100% |",
+        bare / 1000.0
+    );
+    let one_by_one = mean_nanos("class_of_30", "one_by_one")?;
+    let batched = mean_nanos("class_of_30", "batched")?;
+    let _ = write!(
+        out,
+        "\nA class of 30 tokens: one by one {:.0} µs, batched {:.0} µs ({:.2}× faster).\n\n",
+        one_by_one / 1000.0,
+        batched / 1000.0,
+        one_by_one / batched
+    );
+    let share = bare / ours * 100.0;
+    let _ = writeln!(
+        out,
+        "| goal | measured | |\n|---|---|---|\n| decode + verify at least 90% of bare `verify_strict` throughput | {share:.1}% | {} |\n",
+        verdict(share >= 90.0)
+    );
+    Ok(out)
+}
+
+fn per_second(measured: &crate::load::Measured) -> String {
+    format!("{:.0}", measured.per_second)
+}
+
+/// The server under load, one table per engine.
+pub fn load_section(results: &[EngineResult], load: Load) -> String {
+    let mut out = String::from("## Server under load\n\n");
+    let _ = write!(
+        out,
+        "The real `consent-server` release binary on loopback, one fresh database per engine, set up \
+         through the API (a teacher; class 3B of 30 students, each with an enrolled device and a grant; \
+         class 4A of 30 whose devices grant and revoke). Closed loop: {} connections, each sending its \
+         next request when the last is answered, {} s per row, the load generator on the same 2 cores. \
+         `/healthz` on the same server in the same run is the baseline.\n\n",
+        load.connections,
+        load.duration.as_secs()
+    );
+    let mut goals = String::from("| goal | engine | measured | |\n|---|---|---|---|\n");
+    for result in results {
+        let _ = write!(
+            out,
+            "### {}\n\n| requests | per second | p50 (ms) | p99 (ms) | errors | throughput vs `/healthz` |\n|---|---:|---:|---:|---:|---:|\n",
+            result.engine.name()
+        );
+        let baseline = result
+            .scenarios
+            .iter()
+            .find(|s| s.scenario == Scenario::Healthz)
+            .map_or(0.0, |s| s.measured.per_second);
+        for scenario in &result.scenarios {
+            let m = &scenario.measured;
+            let share = if baseline > 0.0 {
+                format!("{:.1}%", m.per_second / baseline * 100.0)
+            } else {
+                "—".to_owned()
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {share} |",
+                scenario.scenario.name(),
+                per_second(m),
+                millis(m.p50),
+                millis(m.p99),
+                m.errors
+            );
+            if let Some(error) = &m.first_error {
+                let _ = writeln!(
+                    out,
+                    "\nFirst unexpected answer ({}): `{error}`\n",
+                    scenario.scenario.name()
+                );
+            }
+            if scenario.scenario == Scenario::Check && baseline > 0.0 {
+                let share = m.per_second / baseline * 100.0;
+                let _ = writeln!(
+                    goals,
+                    "| checks at least 25% of `/healthz` throughput | {} | {share:.1}% | {} |",
+                    result.engine.name(),
+                    verdict(share >= 25.0)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nServer peak memory (VmHWM): {} MiB.\n",
+            mib(result.peak_memory)
+        );
+    }
+    out.push_str(&goals);
+    out.push('\n');
+    out
+}
+
+/// Growth: checks at a thousand and at a million people.
+pub fn growth_section(engine: &str, results: &[GrowthResult], load: Load) -> String {
+    let mut out = String::from("## Growth\n\n");
+    let _ = write!(
+        out,
+        "{engine}. Each school is seeded straight into the database in bulk (`bench/src/seed.rs`): per \
+         person a row in `people`, an Ed25519 device key, a grant signed with that key, and the three \
+         audit log entries the server would have written (person created, key registered, grant), \
+         hash-chained onto the school's log and moving its head in the same transaction, so the log \
+         stays whole and `audit verify` covers the seeded record. Then the real server checks a random \
+         whole class of 30 per request, {} connections, {} s.\n\n\
+         | people | seeding took | checks per second | p50 (ms) | p99 (ms) | errors | server peak memory (MiB) |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n",
+        load.connections,
+        load.duration.as_secs()
+    );
+    for result in results {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} s | {} | {} | {} | {} | {} |",
+            result.people,
+            result.seeding.as_secs_f64(),
+            per_second(&result.checks),
+            millis(result.checks.p50),
+            millis(result.checks.p99),
+            result.checks.errors,
+            mib(result.peak_memory)
+        );
+    }
+    if let (Some(small), Some(large)) = (results.first(), results.last()) {
+        let ratio = large.checks.p99.as_secs_f64() / small.checks.p99.as_secs_f64().max(1e-9);
+        let peak = results.iter().map(|r| r.peak_memory).max().unwrap_or(0);
+        let _ = write!(
+            out,
+            "\n| goal | measured | |\n|---|---|---|\n\
+             | p99 at {} people within 1.5× the p99 at {} | {ratio:.2}× | {} |\n\
+             | server peak memory under 200 MiB | {} MiB | {} |\n\
+             | seeding {} people takes minutes, not hours | {:.1} min | {} |\n\n",
+            large.people,
+            small.people,
+            verdict(ratio <= 1.5),
+            mib(peak),
+            verdict(peak < 200 * 1024 * 1024),
+            large.people,
+            large.seeding.as_secs_f64() / 60.0,
+            verdict(large.seeding < Duration::from_secs(30 * 60)),
+        );
+    }
+    out
+}
+
+/// Revocation freshness across two instances.
+pub fn freshness_section(result: &FreshnessResult) -> String {
+    let at = |q: f64| {
+        let n = result.to_first_deny.len();
+        if n == 0 {
+            Duration::ZERO
+        } else {
+            result.to_first_deny[((n as f64 * q).ceil() as usize).clamp(1, n) - 1]
+        }
+    };
+    format!(
+        "## Revocation freshness\n\n\
+         Two server instances on one PostgreSQL database. For each of {} students, a teacher checks \
+         the student over and over on instance B while the student's device revokes on instance A. \
+         A check counts as stale when it was sent after A acknowledged the revocation and B still \
+         said allowed.\n\n\
+         | trials | checks on B sent after the acknowledgment | of them still allowed | ack → first deny on B, median (ms) | max (ms) |\n\
+         |---:|---:|---:|---:|---:|\n\
+         | {} | {} | {} | {} | {} |\n\n\
+         | goal | measured | |\n|---|---|---|\n| the very next check on B denies | {} stale of {} | {} |\n\n",
+        result.trials,
+        result.trials,
+        result.checks_after_ack,
+        result.stale_allowed,
+        millis(at(0.5)),
+        millis(at(1.0)),
+        result.stale_allowed,
+        result.checks_after_ack,
+        verdict(result.stale_allowed == 0)
+    )
+}
+
+/// The soak: errors and memory over a sustained mix.
+pub fn soak_section(result: &SoakResult, load: Load) -> String {
+    let first = result.memory_samples.first().copied().unwrap_or(0);
+    let last = result.memory_samples.last().copied().unwrap_or(0);
+    let peak = result.memory_samples.iter().copied().max().unwrap_or(0);
+    let m = &result.measured;
+    let mut out = format!(
+        "## Soak\n\n\
+         {} for {:.0} min, {} connections: four checks, two scans, one grant, one revocation and two \
+         `/healthz` in every ten requests. Every answer other than the expected status counts as an \
+         error. Resident memory (VmRSS) sampled every 5 s.\n\n\
+         | requests | per second | p50 (ms) | p99 (ms) | errors | RSS first (MiB) | RSS last (MiB) | RSS peak sampled (MiB) | VmHWM (MiB) | samples |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
+         | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        result.engine.name(),
+        result.duration.as_secs_f64() / 60.0,
+        load.connections,
+        m.requests,
+        per_second(m),
+        millis(m.p50),
+        millis(m.p99),
+        m.errors,
+        mib(first),
+        mib(last),
+        mib(peak),
+        mib(result.peak_memory),
+        result.memory_samples.len()
+    );
+    if let Some(error) = &m.first_error {
+        let _ = writeln!(out, "\nFirst unexpected answer: `{error}`");
+    }
+    out.push('\n');
+    out
+}
