@@ -6,11 +6,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// The target folder this binary was built into (`target/release/..`).
+/// The target folder this binary was built into (`target/release/..`), where
+/// `cargo bench` from the same workspace writes criterion's estimates.
 pub fn target_dir() -> Result<PathBuf> {
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
     let me = std::env::current_exe().context("locating the bench binary")?;
     me.parent()
         .and_then(Path::parent)
@@ -44,8 +42,10 @@ pub fn run_token_benchmark() -> Result<()> {
     Ok(())
 }
 
-/// The mean time of criterion benchmark `group/function`, in nanoseconds.
-pub fn mean_nanos(group: &str, function: &str) -> Result<f64> {
+/// The median time of criterion benchmark `group/function`, in nanoseconds.
+/// The median, not the mean: on a shared machine a neighbour's burst moves
+/// the mean of one benchmark and not the other, and the ratio with it.
+pub fn median_nanos(group: &str, function: &str) -> Result<f64> {
     let path = target_dir()?
         .join("criterion")
         .join(group)
@@ -55,7 +55,7 @@ pub fn mean_nanos(group: &str, function: &str) -> Result<f64> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let estimates: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    estimates["mean"]["point_estimate"]
+    estimates["median"]["point_estimate"]
         .as_f64()
-        .with_context(|| format!("no mean in {}", path.display()))
+        .with_context(|| format!("no median in {}", path.display()))
 }

@@ -24,7 +24,15 @@ pub struct GrowthResult {
     pub checks: Measured,
     /// The server's peak resident memory.
     pub peak_memory: u64,
+    /// Audit log entries whose hash chain was recomputed through the API
+    /// after seeding (only for schools of up to `VERIFY_LOG_UP_TO` people).
+    pub log_verified: Option<u64>,
 }
+
+/// The audit log is read back and verified after seeding up to this many
+/// people; beyond, reading millions of entries would take most of the budget,
+/// and the same code wrote them.
+pub const VERIFY_LOG_UP_TO: usize = 100_000;
 
 /// Seeds `people` into a fresh database and measures checks of random classes.
 pub async fn measure(engine: Engine, postgres_url: &str, people: usize, load: Load) -> Result<GrowthResult> {
@@ -46,6 +54,12 @@ async fn measure_on(database: &FreshDatabase, people: usize, load: Load) -> Resu
         http: reqwest::Client::new(),
     };
     let teacher = Arc::new(admin.staff("Growth Teacher", "teacher").await?);
+    let log_verified = if people <= VERIFY_LOG_UP_TO {
+        let auditor = admin.staff("Growth Auditor", "communications").await?;
+        Some(seed::verify_audit_log(&auditor).await?)
+    } else {
+        None
+    };
     let classes = (people / GROUP_SIZE).max(1);
     let sanity = check_request(&admin.http, &teacher, &group_name(classes - 1), 0)
         .send()
@@ -80,5 +94,6 @@ async fn measure_on(database: &FreshDatabase, people: usize, load: Load) -> Resu
         seeding: seeded.took,
         checks,
         peak_memory,
+        log_verified,
     })
 }

@@ -272,3 +272,47 @@ fn sign_people(school: SchoolId, first: usize, count: usize) -> Result<Vec<Seede
         Ok(people)
     })
 }
+
+/// Reads the whole audit log through the API as communications staff and
+/// recomputes its hash chain from the genesis head, as `consent audit verify`
+/// does: every entry's head and the signed head must match. Returns the
+/// number of entries checked.
+pub async fn verify_audit_log(auditor: &crate::school::StaffClient) -> Result<u64> {
+    let mut after = 0i64;
+    let mut head: Option<Hash256> = None;
+    let claims = loop {
+        let response = auditor
+            .http
+            .get(format!("{}/v1/audit/log?after={after}&limit=5000", auditor.base))
+            .bearer_auth(&auditor.token)
+            .send()
+            .await
+            .context("GET /v1/audit/log")?;
+        ensure!(response.status().is_success(), "the audit log answered {}", response.status());
+        let page: serde_json::Value = response.json().await?;
+        let log_head = consent_protocol::SignedLogHead::from_text(page["log_head"].as_str().context("log head")?)?;
+        let claims = log_head.unverified().clone();
+        let entries = page["entries"].as_array().context("entries")?;
+        for entry in entries {
+            let position = entry["position"].as_i64().context("position")?;
+            ensure!(position == after + 1, "the log skips from {after} to {position}");
+            let previous = head.unwrap_or_else(|| consent_protocol::genesis_head(claims.school));
+            let text = entry["entry"].as_str().context("entry")?;
+            let computed = next_head(&previous, position as u64, text.as_bytes());
+            let stored: Hash256 = entry["head"]
+                .as_str()
+                .context("head")?
+                .parse()
+                .map_err(|e| anyhow::anyhow!("a stored head: {e}"))?;
+            ensure!(computed == stored, "the chain breaks at entry {position}");
+            head = Some(computed);
+            after = position;
+        }
+        if entries.is_empty() {
+            break claims;
+        }
+    };
+    ensure!(claims.size == after as u64, "the signed head counts {} entries, the log has {after}", claims.size);
+    ensure!(Some(claims.head) == head, "the signed head does not match the chain");
+    Ok(claims.size)
+}
