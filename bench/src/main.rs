@@ -96,6 +96,8 @@ async fn main() -> Result<()> {
                 results.push(server_load::measure(engine, &cli.postgres_url, load).await?);
             }
             print!("{}", report::load_section(&results, load));
+            let durable_write = report::durable_write_time(&std::env::temp_dir())?;
+            print!("{}", report::check_limits(&results, durable_write));
         }
         Command::Growth { people } => {
             print!("{}", growth_section(&people, &cli.postgres_url, load).await?);
@@ -130,6 +132,8 @@ async fn main() -> Result<()> {
                 results.push(server_load::measure(*engine, &cli.postgres_url, load).await?);
             }
             sections.push(report::load_section(&results, load));
+            let durable_write = report::durable_write_time(&std::env::temp_dir())?;
+            sections.push(report::check_limits(&results, durable_write));
             eprintln!("growth ...");
             sections.push(growth_section(&people, &cli.postgres_url, load).await?);
             if !cli.no_postgres {

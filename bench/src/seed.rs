@@ -106,10 +106,7 @@ pub async fn seed_people(url: &str, count: usize) -> Result<Seeded> {
             ];
             for event in &events {
                 position += 1;
-                let entry = serde_json::to_vec(&EntryBody {
-                    at: now,
-                    event: event,
-                })?;
+                let entry = serde_json::to_vec(&EntryBody { at: now, event })?;
                 head = next_head(&head, position as u64, &entry);
                 entries.push((position, entry, head.as_bytes().to_vec()));
             }
@@ -288,9 +285,14 @@ pub async fn verify_audit_log(auditor: &crate::school::StaffClient) -> Result<u6
             .send()
             .await
             .context("GET /v1/audit/log")?;
-        ensure!(response.status().is_success(), "the audit log answered {}", response.status());
+        ensure!(
+            response.status().is_success(),
+            "the audit log answered {}",
+            response.status()
+        );
         let page: serde_json::Value = response.json().await?;
-        let log_head = consent_protocol::SignedLogHead::from_text(page["log_head"].as_str().context("log head")?)?;
+        let log_head =
+            consent_protocol::SignedLogHead::from_text(page["log_head"].as_str().context("log head")?)?;
         let claims = log_head.unverified().clone();
         let entries = page["entries"].as_array().context("entries")?;
         for entry in entries {
@@ -312,7 +314,14 @@ pub async fn verify_audit_log(auditor: &crate::school::StaffClient) -> Result<u6
             break claims;
         }
     };
-    ensure!(claims.size == after as u64, "the signed head counts {} entries, the log has {after}", claims.size);
-    ensure!(Some(claims.head) == head, "the signed head does not match the chain");
+    ensure!(
+        claims.size == after as u64,
+        "the signed head counts {} entries, the log has {after}",
+        claims.size
+    );
+    ensure!(
+        Some(claims.head) == head,
+        "the signed head does not match the chain"
+    );
     Ok(claims.size)
 }
