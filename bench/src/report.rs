@@ -281,6 +281,9 @@ pub fn freshness_section(result: &FreshnessResult) -> String {
 /// The soak: errors and memory over a sustained mix.
 pub fn soak_section(result: &SoakResult, load: Load) -> String {
     let first = result.memory_samples.first().copied().unwrap_or(0);
+    // Samples are 5 s apart: the twelfth is one minute in, once pools and
+    // allocator arenas have warmed up; growth after that would be a leak.
+    let minute = result.memory_samples.get(12).copied().unwrap_or(first);
     let last = result.memory_samples.last().copied().unwrap_or(0);
     let peak = result.memory_samples.iter().copied().max().unwrap_or(0);
     let m = &result.measured;
@@ -289,9 +292,9 @@ pub fn soak_section(result: &SoakResult, load: Load) -> String {
          {} for {:.0} min, {} connections: four checks, two scans, one grant, one revocation and two \
          `/healthz` in every ten requests. Every answer other than the expected status counts as an \
          error. Resident memory (VmRSS) sampled every 5 s.\n\n\
-         | requests | per second | p50 (ms) | p99 (ms) | errors | RSS first (MiB) | RSS last (MiB) | RSS peak sampled (MiB) | VmHWM (MiB) | samples |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
-         | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+         | requests | per second | p50 (ms) | p99 (ms) | errors | RSS first (MiB) | RSS at 1 min (MiB) | RSS last (MiB) | RSS peak sampled (MiB) | VmHWM (MiB) | samples |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
+         | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         result.engine.name(),
         result.duration.as_secs_f64() / 60.0,
         load.connections,
@@ -301,6 +304,7 @@ pub fn soak_section(result: &SoakResult, load: Load) -> String {
         millis(m.p99),
         m.errors,
         mib(first),
+        mib(minute),
         mib(last),
         mib(peak),
         mib(result.peak_memory),

@@ -70,6 +70,10 @@ pub async fn seed_people(url: &str, count: usize) -> Result<Seeded> {
         // Seeding is a bulk load before the server starts; a crash means
         // seeding again. The server itself runs with synchronous = FULL.
         sqlx::query("PRAGMA synchronous = OFF").execute(&pool).await?;
+        // Ids, key ids and token ids are random, so every index insert lands
+        // on a random page; with SQLite's default 2 MiB page cache that
+        // thrashes once the tables outgrow it. 1 GiB holds a million people.
+        sqlx::query("PRAGMA cache_size = -1048576").execute(&pool).await?;
     }
     let row = sqlx::query("SELECT id, log_size, log_head FROM schools ORDER BY id")
         .fetch_one(&pool)
