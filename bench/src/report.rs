@@ -379,12 +379,16 @@ pub fn check_limits(results: &[EngineResult], durable_write: Duration) -> String
         1.0 / durable_write.as_secs_f64().max(1e-9)
     );
     out.push_str(
-        "- Profile (`perf record -g` on the server during the SQLite check run): about a third of the \
-         server's CPU is the kernel switching threads (sqlx runs each SQLite connection on its own \
-         thread, and a check makes about 14 round trips: staff token, school, group, grants, revocations, \
-         server keys, guardianships, device keys, then BEGIN, two school-row updates, log entry, receipt, \
-         COMMIT); about a quarter is Ed25519 (batch verification, point decompression of 30 keys and 30 \
-         signature R values, the receipt's signature); SQLite itself about a tenth.\n\
+        "- Profile (`perf record -g` on the server under the SQLite check load, in a separate run): \
+         about a third of the server's CPU is the kernel switching threads (sqlx runs each SQLite \
+         connection on its own thread, and a check makes about 14 round trips: staff token, school, \
+         group, grants, revocations, server keys, guardianships, device keys, then BEGIN, two school-row \
+         updates, log entry, receipt, COMMIT); about a quarter is Ed25519; SQLite itself about a tenth. \
+         The largest user-space item was field exponentiation (`FieldElement51::pow2k`, 18%), from \
+         decompressing and recompressing the same points: each of the 30 device keys three times, each \
+         of the 30 signature R values twice. Commit 9a399b2 tests canonical encodings on the bytes \
+         instead (the same answers, tested at every edge and on random bytes), leaving one \
+         decompression per key and per R.\n\
          - So the goal of 25% of `/healthz` (a healthz costs tens of microseconds) would need a check \
          below roughly a hundred microseconds of CPU: less than verifying its 30 signatures. It is \
          not reachable while every check verifies every signature and durably logs a signed receipt, \
