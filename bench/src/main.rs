@@ -1,17 +1,208 @@
-//! Measurements of the consent platform, printed as Markdown tables for
+//! `bench`: measures the consent platform as its users feel it and writes
 //! `BENCHMARKS.md`.
-//!
-//! `cargo run -p bench --release -- tokens` compares the size of a consent
-//! token with the same claims as a JWT (EdDSA) and as a PASETO v4.public token.
 
-mod tokens;
+use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
+use bench::database::{Engine, DEFAULT_POSTGRES};
+use bench::load::Load;
+use bench::{criterion_run, freshness, growth, report, server_load, server_process, soak, tokens};
+use clap::{Parser, Subcommand};
 
-fn main() -> Result<()> {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "tokens".to_owned());
-    match command.as_str() {
-        "tokens" => tokens::print_size_table(),
-        other => bail!("unknown benchmark {other:?}; available: tokens"),
+/// Measures the consent platform: tokens, the server under load, growth,
+/// revocation freshness and a soak.
+///
+/// Build the server first: `cargo build --release -p consent-server -p bench`.
+#[derive(Parser)]
+#[command(after_help = "Examples:\n  cargo run -p bench --release -- all\n  \
+    cargo run -p bench --release -- load --seconds 20 --connections 32\n  \
+    cargo run -p bench --release -- soak --minutes 5")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 16, global = true)]
+    connections: usize,
+    /// Seconds of load per measured row.
+    #[arg(long, default_value_t = 10, global = true)]
+    seconds: u64,
+    /// A PostgreSQL server on which the benchmarks may create and drop
+    /// databases named `consent_bench_*`.
+    #[arg(long, env = "CONSENT_BENCH_POSTGRES_URL", default_value = DEFAULT_POSTGRES, global = true)]
+    postgres_url: String,
+    /// Measure on SQLite only.
+    #[arg(long, global = true)]
+    no_postgres: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Token sizes and criterion verify times against JWT and PASETO.
+    Tokens,
+    /// Sizes only, without running criterion.
+    Sizes,
+    /// The server under load: healthz, checks, grants, revocations, scans, a mix.
+    Load,
+    /// Checks over 1,000 and over 1,000,000 seeded people.
+    Growth {
+        /// School sizes to seed and measure, smallest first.
+        #[arg(long, value_delimiter = ',', default_value = "1000,1000000")]
+        people: Vec<usize>,
+    },
+    /// Time from a revocation on one instance to the first deny on another.
+    Freshness,
+    /// A sustained mixed load; errors and server memory over time.
+    Soak {
+        /// How long.
+        #[arg(long, default_value_t = 5)]
+        minutes: u64,
+    },
+    /// Everything, writing BENCHMARKS.md.
+    All {
+        /// Where to write the report.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        out: std::path::PathBuf,
+        /// How long the soak runs (0 skips it).
+        #[arg(long, default_value_t = 5)]
+        soak_minutes: u64,
+        /// School sizes for the growth section.
+        #[arg(long, value_delimiter = ',', default_value = "1000,1000000")]
+        people: Vec<usize>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let load = Load {
+        connections: cli.connections,
+        duration: Duration::from_secs(cli.seconds),
+    };
+    let engines: Vec<Engine> = if cli.no_postgres {
+        vec![Engine::Sqlite]
+    } else {
+        vec![Engine::Sqlite, Engine::Postgres]
+    };
+    match cli.command {
+        Command::Sizes => tokens::print_size_table()?,
+        Command::Tokens => {
+            criterion_run::run_token_benchmark()?;
+            print!("{}", report::tokens_section()?);
+        }
+        Command::Load => {
+            server_process::server_binary()?;
+            let mut results = Vec::new();
+            for engine in engines {
+                results.push(server_load::measure(engine, &cli.postgres_url, load).await?);
+            }
+            print!("{}", report::load_section(&results, load));
+            let durable_write = report::durable_write_time(&std::env::temp_dir())?;
+            print!("{}", report::check_limits(&results, durable_write));
+        }
+        Command::Growth { people } => {
+            print!("{}", growth_section(&people, &cli.postgres_url, load).await?);
+        }
+        Command::Freshness => {
+            let result = freshness::measure(&cli.postgres_url).await?;
+            print!("{}", report::freshness_section(&result));
+        }
+        Command::Soak { minutes } => {
+            let load = Load {
+                duration: Duration::from_secs(minutes * 60),
+                ..load
+            };
+            let result = soak::run(Engine::Sqlite, &cli.postgres_url, load).await?;
+            print!("{}", report::soak_section(&result, load));
+        }
+        Command::All {
+            out,
+            soak_minutes,
+            people,
+        } => {
+            server_process::server_binary()?;
+            let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+            let started = std::time::Instant::now();
+            let mut sections = Vec::new();
+            eprintln!("tokens ...");
+            criterion_run::run_token_benchmark()?;
+            sections.push(report::tokens_section()?);
+            eprintln!("server under load ...");
+            let mut results = Vec::new();
+            for engine in &engines {
+                results.push(server_load::measure(*engine, &cli.postgres_url, load).await?);
+            }
+            sections.push(report::load_section(&results, load));
+            let durable_write = report::durable_write_time(&std::env::temp_dir())?;
+            sections.push(report::check_limits(&results, durable_write));
+            eprintln!("growth ...");
+            sections.push(growth_section(&people, &cli.postgres_url, load).await?);
+            if !cli.no_postgres {
+                eprintln!("revocation freshness ...");
+                let result = freshness::measure(&cli.postgres_url).await?;
+                sections.push(report::freshness_section(&result));
+            }
+            if soak_minutes > 0 {
+                eprintln!("soak ...");
+                let soak_load = Load {
+                    duration: Duration::from_secs(soak_minutes * 60),
+                    ..load
+                };
+                let result = soak::run(Engine::Sqlite, &cli.postgres_url, soak_load).await?;
+                sections.push(report::soak_section(&result, soak_load));
+            }
+            let took = started.elapsed();
+            let text = document(&sections, load, soak_minutes, &people, &loadavg, took);
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} in {:.1} min", out.display(), took.as_secs_f64() / 60.0);
+        }
     }
+    Ok(())
+}
+
+async fn growth_section(people: &[usize], postgres_url: &str, load: Load) -> Result<String> {
+    let mut results = Vec::new();
+    for count in people {
+        results.push(growth::measure(Engine::Sqlite, postgres_url, *count, load).await?);
+    }
+    Ok(report::growth_section(
+        "SQLite (the default deployment)",
+        &results,
+        load,
+    ))
+}
+
+fn document(
+    sections: &[String],
+    load: Load,
+    soak_minutes: u64,
+    people: &[usize],
+    loadavg: &str,
+    took: Duration,
+) -> String {
+    let people: Vec<String> = people.iter().map(usize::to_string).collect();
+    format!(
+        "# Benchmarks\n\n\
+         What users feel, measured side by side in one run. Written by `cargo run -p bench --release -- all`; \
+         nothing in `cargo test` asserts a time.\n\n\
+         {machine}\
+         - load average when the run began (`/proc/loadavg`): {loadavg}; the machine is shared, so \
+         absolute figures move with other work, and the ratios measured in the same run are what count\n\
+         - the whole set took {minutes:.1} min\n\n\
+         ## How to reproduce\n\n\
+         ```sh\n\
+         cargo build --release -p consent-server -p bench\n\
+         cargo run -p bench --release -- all --connections {connections} --seconds {seconds} --soak-minutes {soak_minutes} --people {people}\n\
+         ```\n\n\
+         PostgreSQL is read from `--postgres-url` (default `{DEFAULT_POSTGRES}`); the run creates and \
+         drops databases named `consent_bench_<pid>_<n>`. Each section also runs on its own: \
+         `tokens` (criterion: `cargo bench -p bench --bench tokens`), `load`, `growth`, `freshness`, `soak`.\n\n\
+         {body}",
+        machine = report::machine(),
+        loadavg = loadavg.trim(),
+        minutes = took.as_secs_f64() / 60.0,
+        connections = load.connections,
+        seconds = load.duration.as_secs(),
+        people = people.join(","),
+        body = sections.join("\n"),
+    )
 }

@@ -49,7 +49,8 @@ fn json_claims(grant: &Grant) -> serde_json::Value {
     })
 }
 
-fn jwt(grant: &Grant, key: &SigningKey) -> Result<String> {
+/// The grant's claims as a JWT signed with EdDSA, the key id in its header.
+pub fn jwt(grant: &Grant, key: &SigningKey) -> Result<String> {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(PublicKey::of(key).id().to_string());
     let der = pkcs8_der(key);
@@ -66,17 +67,23 @@ fn pkcs8_der(key: &SigningKey) -> Vec<u8> {
     der
 }
 
-fn paseto(grant: &Grant, key: &SigningKey) -> Result<String> {
+/// The grant's claims as a PASETO v4.public token, the key id in its footer.
+pub fn paseto(grant: &Grant, key: &SigningKey) -> Result<String> {
     let mut keypair_bytes = key.to_bytes().to_vec();
     keypair_bytes.extend_from_slice(&PublicKey::of(key).to_bytes());
     let secret = AsymmetricSecretKey::<V4>::from(&keypair_bytes).context("PASETO key")?;
     let public = pasetors::keys::AsymmetricPublicKey::<V4>::from(&PublicKey::of(key).to_bytes())
         .context("PASETO public key")?;
     let pair = AsymmetricKeyPair { public, secret };
-    let footer = json!({ "kid": PublicKey::of(key).id().to_string() }).to_string();
+    let footer = paseto_footer(key);
     let message = json_claims(grant).to_string();
     pasetors::version4::PublicToken::sign(&pair.secret, message.as_bytes(), Some(footer.as_bytes()), None)
         .context("sign PASETO")
+}
+
+/// The PASETO footer naming the signing key.
+pub fn paseto_footer(key: &SigningKey) -> String {
+    json!({ "kid": PublicKey::of(key).id().to_string() }).to_string()
 }
 
 /// One row of the size table.

@@ -25,12 +25,12 @@ impl PublicKey {
     /// Parses a 32-byte public key, refusing invalid, non-canonical and weak
     /// (small-order) points.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
-        let point = CompressedEdwardsY(*bytes)
-            .decompress()
-            .ok_or(Error::BadPublicKey)?;
         // A y coordinate at or above the field prime decompresses too; only
-        // the canonical spelling of each point is accepted.
-        if point.compress().as_bytes() != bytes {
+        // the canonical spelling of each point is accepted. Checked on the
+        // bytes, so the point is decompressed once (in `VerifyingKey`), not
+        // three times: a check loads 30 keys, and each decompression or
+        // compression is a field exponentiation.
+        if !is_canonical_encoding(bytes) {
             return Err(Error::BadPublicKey);
         }
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::BadPublicKey)?;
@@ -271,9 +271,92 @@ impl Keyring {
 /// Whether a signature's R is the canonical encoding of a point of large
 /// order, as `verify_strict` demands and batch verification does not check.
 pub(crate) fn has_strict_r(signature: &Signature) -> bool {
-    let r = CompressedEdwardsY(*signature.r_bytes());
-    r.decompress()
-        .is_some_and(|point| point.compress() == r && !point.is_small_order())
+    is_canonical_encoding(signature.r_bytes())
+        && CompressedEdwardsY(*signature.r_bytes())
+            .decompress()
+            .is_some_and(|point| !point.is_small_order())
+}
+
+/// The field prime 2^255 - 19, little-endian.
+const FIELD_PRIME: [u8; 32] = {
+    let mut p = [0xff; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    p
+};
+
+/// Whether `bytes` is the encoding that compressing its point gives back,
+/// for any encoding that decompresses: the y coordinate is below the field
+/// prime, and the sign of x is not set when x is zero (y = 1 or y = -1).
+/// The same answer as `decompress()` then `compress() == bytes`, without
+/// the field inversion that compressing costs.
+fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
+    let sign_set = bytes[31] & 0x80 != 0;
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    // Little-endian: compare from the most significant byte down.
+    let below_prime = y.iter().rev().cmp(FIELD_PRIME.iter().rev()) == std::cmp::Ordering::Less;
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    let mut minus_one = FIELD_PRIME;
+    minus_one[0] -= 1;
+    below_prime && !(sign_set && (y == one || y == minus_one))
+}
+
+#[cfg(test)]
+mod canonical_encoding {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The byte-level test agrees with decompressing and compressing again.
+    fn agrees(bytes: [u8; 32]) {
+        if let Some(point) = CompressedEdwardsY(bytes).decompress() {
+            assert_eq!(
+                is_canonical_encoding(&bytes),
+                point.compress().to_bytes() == bytes,
+                "{}",
+                hex::encode(bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn agrees_with_compression_at_every_edge() {
+        // y from 0 to 40, and from p - 20 to 2^255 - 1 (p + 18), with
+        // either sign bit.
+        for sign in [0u8, 0x80] {
+            for low in 0u8..=40 {
+                let mut small = [0u8; 32];
+                small[0] = low;
+                small[31] |= sign;
+                agrees(small);
+            }
+            for low in 0xd9u8..=0xff {
+                let mut high = FIELD_PRIME;
+                high[0] = low;
+                high[31] |= sign;
+                agrees(high);
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_compression_on_points_of_real_keys() {
+        for seed in 0u8..=255 {
+            let key = SigningKey::from_bytes(&[seed; 32]);
+            agrees(key.verifying_key().to_bytes());
+            let mut flipped = key.verifying_key().to_bytes();
+            flipped[31] ^= 0x80;
+            agrees(flipped);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_compression_on_any_bytes(bytes in proptest::array::uniform32(any::<u8>())) {
+            agrees(bytes);
+        }
+    }
 }
 
 #[cfg(test)]
