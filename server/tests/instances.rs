@@ -7,22 +7,9 @@ mod support;
 
 use std::process::Command;
 
-use consent_protocol::*;
 use consent_tests::*;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use support::{admin_token, start};
-
-async fn check(teacher: &Api, person: SubjectId) -> Value {
-    let answer = teacher
-        .post(
-            "/v1/checks",
-            json!({"media_hash": media_hash(b"sports day"), "media_kind": "photo", "purpose": "website", "people": [person.to_string()]}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-    answer.body
-}
+use support::{admin_token, check, start};
 
 async fn revocation_on_one_process_is_honoured_by_the_other(db: Db) {
     let first_dir = tempfile::tempdir().unwrap();

@@ -8,22 +8,13 @@ use std::process::{Child, Command};
 
 use consent_protocol::*;
 use consent_tests::*;
-use reqwest::StatusCode;
-use serde_json::json;
-use support::{admin_token, start};
+use support::{admin_token, check, start};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_consent-server");
 
 /// A check's signed receipt.
 async fn receipt(teacher: &Api, person: SubjectId) -> SignedReceipt {
-    let answer = teacher
-        .post(
-            "/v1/checks",
-            json!({"media_hash": media_hash(b"sports day"), "media_kind": "photo", "purpose": "website", "people": [person.to_string()]}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-    SignedReceipt::from_text(answer.body["receipt"].as_str().unwrap()).unwrap()
+    SignedReceipt::from_text(check(teacher, person).await["receipt"].as_str().unwrap()).unwrap()
 }
 
 async fn published_keys(api: &Api) -> Keyring {

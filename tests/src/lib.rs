@@ -78,7 +78,8 @@ pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<String> {
     }
 }
 
-fn hex_of(bytes: &[u8]) -> String {
+/// Bytes as lowercase hexadecimal.
+pub fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -427,4 +428,21 @@ impl Phone {
 pub fn media_hash(content: &[u8]) -> String {
     use sha2::Digest;
     hex_of(&sha2::Sha256::digest(content))
+}
+
+/// An `/v1/audit/log` answer's chain recomputed from genesis: the signed
+/// head's claims (not verified here), the recomputed head, and how many
+/// entries the answer held. The log verifies when the head and size match.
+pub fn recompute_log(log: &Value) -> (LogHead, Hash256, usize) {
+    let head = SignedLogHead::from_text(log["log_head"].as_str().unwrap()).unwrap();
+    let entries = log["entries"].as_array().unwrap();
+    let mut chain = genesis_head(head.unverified().school);
+    for (index, entry) in entries.iter().enumerate() {
+        chain = next_head(
+            &chain,
+            index as u64 + 1,
+            entry["entry"].as_str().unwrap().as_bytes(),
+        );
+    }
+    (head.unverified().clone(), chain, entries.len())
 }

@@ -307,25 +307,33 @@ async fn forged_and_foreign_tokens_are_refused_and_change_nothing(db: Db) {
     assert_eq!(before_cut_off, before + 1, "only the cut-off was recorded");
 }
 
+/// A new one-time enrollment code for `person`, as its QR text.
+async fn enrollment_code(admin: &Api, person: SubjectId) -> String {
+    let code = admin
+        .post(&format!("/v1/people/{person}/enrollment-codes"), json!({}))
+        .await;
+    code.body["qr_text"].as_str().unwrap().to_owned()
+}
+
+/// A device's public key, in hex, made from `seed`.
+fn device_key(seed: u8) -> String {
+    hex_of(&PublicKey::of(&SigningKey::from_bytes(&[seed; 32])).to_bytes())
+}
+
 async fn enrollment_codes_work_once_and_guessing_is_slowed(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
     };
     let admin = server.admin("De Linde").await;
     let sam = admin.person("student", "Sam", "3B", "2009-05-01").await;
-    let code = admin
-        .post(&format!("/v1/people/{sam}/enrollment-codes"), json!({}))
-        .await;
-    let code = code.body["qr_text"].as_str().unwrap().to_owned();
-    let key = |seed: u8| PublicKey::of(&SigningKey::from_bytes(&[seed; 32])).to_bytes();
-    let hex = |bytes: [u8; 32]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let code = enrollment_code(&admin, sam).await;
     let anonymous = server.anonymous();
     let first = anonymous
-        .post("/v1/enroll", json!({"code": code, "public_key": hex(key(1))}))
+        .post("/v1/enroll", json!({"code": code, "public_key": device_key(1)}))
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
     let again = anonymous
-        .post("/v1/enroll", json!({"code": code, "public_key": hex(key(2))}))
+        .post("/v1/enroll", json!({"code": code, "public_key": device_key(2)}))
         .await;
     assert_eq!(again.code(), "bad_enrollment_code");
     let weak = anonymous
@@ -340,7 +348,7 @@ async fn enrollment_codes_work_once_and_guessing_is_slowed(db: Db) {
         let guess = anonymous
             .post(
                 "/v1/enroll",
-                json!({"code": format!("GUESS{attempt:05}"), "public_key": hex(key(3))}),
+                json!({"code": format!("GUESS{attempt:05}"), "public_key": device_key(3)}),
             )
             .await;
         if guess.status == StatusCode::TOO_MANY_REQUESTS {
@@ -358,19 +366,14 @@ async fn one_guesser_cannot_lock_other_families_out_of_enrollment(db: Db) {
     };
     let admin = server.admin("De Linde").await;
     let sam = admin.person("student", "Sam", "3B", "2009-05-01").await;
-    let code = admin
-        .post(&format!("/v1/people/{sam}/enrollment-codes"), json!({}))
-        .await;
-    let code = code.body["qr_text"].as_str().unwrap().to_owned();
-    let key = |seed: u8| PublicKey::of(&SigningKey::from_bytes(&[seed; 32])).to_bytes();
-    let hex = |bytes: [u8; 32]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let code = enrollment_code(&admin, sam).await;
     let guesser = server.anonymous_from([127, 0, 0, 2].into());
     let mut refused = None;
     for attempt in 0..40u8 {
         let guess = guesser
             .post(
                 "/v1/enroll",
-                json!({"code": format!("GUESS{attempt:05}"), "public_key": hex(key(3))}),
+                json!({"code": format!("GUESS{attempt:05}"), "public_key": device_key(3)}),
             )
             .await;
         if guess.status == StatusCode::TOO_MANY_REQUESTS {
@@ -385,13 +388,13 @@ async fn one_guesser_cannot_lock_other_families_out_of_enrollment(db: Db) {
     assert_eq!(refused.body["status"], 429);
     let family = server.anonymous_from([127, 0, 0, 3].into());
     let enrolled = family
-        .post("/v1/enroll", json!({"code": code, "public_key": hex(key(1))}))
+        .post("/v1/enroll", json!({"code": code, "public_key": device_key(1)}))
         .await;
     assert_eq!(enrolled.status, StatusCode::CREATED, "{enrolled:?}");
     let still = guesser
         .post(
             "/v1/enroll",
-            json!({"code": "GUESS99999", "public_key": hex(key(3))}),
+            json!({"code": "GUESS99999", "public_key": device_key(3)}),
         )
         .await;
     assert_eq!(still.code(), "too_many_requests");

@@ -5,6 +5,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use consent_protocol::SubjectId;
+use consent_tests::{media_hash, Api};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
 const SERVER: &str = env!("CARGO_BIN_EXE_consent-server");
 
 /// The real server binary on `database_url`; returns the process and its URL.
@@ -51,4 +56,16 @@ pub fn admin_token(data_dir: &Path, database_url: &str) -> String {
         .last()
         .unwrap()
         .to_owned()
+}
+
+/// A teacher's check of one person on the sports-day photo, for the website.
+pub async fn check(teacher: &Api, person: SubjectId) -> Value {
+    let answer = teacher
+        .post(
+            "/v1/checks",
+            json!({"media_hash": media_hash(b"sports day"), "media_kind": "photo", "purpose": "website", "people": [person.to_string()]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    answer.body
 }
