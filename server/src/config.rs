@@ -22,6 +22,34 @@ pub struct Config {
     /// several server instances on one record.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// The address people's phones reach this server at, such as
+    /// `https://consent.school.example`: printed enrollment codes hold a link
+    /// to the phone app there. Default: `http://` and the address the server
+    /// listens on, which only works on this computer.
+    #[arg(long, env = "CONSENT_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+}
+
+/// A public address: `http://` or `https://`, a host, perhaps a port and a
+/// path; no query or fragment, since links are made by appending to it.
+/// Returned without a trailing slash.
+pub fn public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("the public address starts with https:// (or http:// for a test on one computer)")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("the public address names a host, such as https://consent.school.example".into());
+    }
+    if rest.contains(['?', '#']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "the public address has no query, fragment or spaces, such as https://consent.school.example"
+                .into(),
+        );
+    }
+    Ok(text.to_owned())
 }
 
 impl Config {
@@ -32,6 +60,14 @@ impl Config {
                 .map(|dirs| dirs.data_dir().to_path_buf())
                 .unwrap_or_else(|| PathBuf::from("consent-data"))
         })
+    }
+
+    /// The public address in use: the one configured, or `http://` and the
+    /// listen address.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// The database URL in use.
@@ -52,6 +88,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir())
             .field("database_url", &redacted(&self.database_url()))
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -71,8 +108,31 @@ pub fn redacted(url: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::redacted;
+    use super::{public_url, redacted};
+
+    #[test]
+    fn a_public_address_is_a_web_address_links_can_be_appended_to() {
+        assert_eq!(
+            public_url("https://consent.school.example/").unwrap(),
+            "https://consent.school.example"
+        );
+        assert_eq!(
+            public_url("http://192.168.1.20:8080/consent").unwrap(),
+            "http://192.168.1.20:8080/consent"
+        );
+        for bad in [
+            "consent.school.example",
+            "https://",
+            "https:///x",
+            "https://a.example/?x=1",
+            "https://a.example/#x",
+            "ftp://a.example",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad} was accepted");
+        }
+    }
 
     #[test]
     fn database_passwords_never_reach_the_logs() {

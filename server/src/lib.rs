@@ -30,10 +30,14 @@ impl Server {
     /// Creates the data directory and signing key if needed, connects to the
     /// database (applying migrations) and binds the listening address.
     pub async fn bind(config: &Config) -> anyhow::Result<Self> {
-        let state = open_state(config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
+        // Without a public address, links point at the address actually
+        // bound (the real port when asked for port 0).
+        let mut config = config.clone();
+        config.listen = listener.local_addr()?;
+        let state = open_state(&config).await?;
         Ok(Self { listener, state })
     }
 
@@ -93,7 +97,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     store
         .register_server_key(&PublicKey::of(&signing_key), now_unix())
         .await?;
-    Ok(AppState::new(store, signing_key))
+    Ok(AppState::new(store, signing_key, &config.public_url()))
 }
 
 /// Opens the store a configuration names, for commands run on the server's host.

@@ -114,6 +114,7 @@ impl TestServer {
             listen: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
             data_dir: Some(data_dir.clone()),
             database_url: Some(database_url.to_owned()),
+            public_url: None,
         };
         let server = Server::bind(&config).await.expect("server starts");
         let address = server.local_addr().unwrap();
@@ -176,6 +177,7 @@ impl TestServer {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: Some(self.data_dir.clone()),
             database_url: Some(self.database_url.clone()),
+            public_url: None,
         };
         let store = open_store(&config).await.unwrap();
         let now = consent_server::http::now_unix();

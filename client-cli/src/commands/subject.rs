@@ -50,6 +50,7 @@ pub async fn enroll(ctx: &Ctx, args: EnrollArgs) -> Result<Done> {
         (None, Some(photo)) => read_code_photo(&photo)?,
         (None, None) => return Err(UsageError("give the code, or --photo FILE".into()).into()),
     };
+    let code = enrollment_code(&code);
     let server = ctx.server()?;
     let client = Client::new(&server, None)?;
     let key = SigningKey::generate(&mut OsRng);
@@ -59,7 +60,7 @@ pub async fn enroll(ctx: &Ctx, args: EnrollArgs) -> Result<Done> {
             Method::POST,
             "/v1/enroll",
             Auth::Anonymous,
-            &json!({"code": code.trim(), "public_key": hex::encode(public.to_bytes())}),
+            &json!({"code": code, "public_key": hex::encode(public.to_bytes())}),
         )
         .await
         .context("enrolling this device")?;
@@ -94,6 +95,17 @@ pub async fn enroll(ctx: &Ctx, args: EnrollArgs) -> Result<Done> {
         println!("Next: give consent, e.g. `consent grant --media photo --purpose website,yearbook`");
     }
     Ok(Done::Ok)
+}
+
+/// The code itself from what was typed or read from the printed QR code:
+/// the code, `consent-enroll:` and the code, or the phone app's link
+/// (`https://school/enroll#code=...`).
+fn enrollment_code(text: &str) -> &str {
+    let text = text.trim();
+    match text.split_once("#code=") {
+        Some((_, code)) => code.split('&').next().unwrap_or(code),
+        None => text,
+    }
 }
 
 /// What a grant allows, in words.
@@ -221,6 +233,23 @@ fn read_pending(path: &Path) -> Result<(Grant, Signature)> {
         .and_then(|bytes| bytes.try_into().ok())
         .with_context(damaged)?;
     Ok((grant, Signature::from_bytes(&signature)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::enrollment_code;
+
+    #[test]
+    fn the_printed_link_enrolls_like_the_code() {
+        for text in [
+            "7K3M9QX2HD4RTW8N",
+            "consent-enroll:7K3M9QX2HD4RTW8N",
+            " https://consent.school.example/enroll#code=7K3M9QX2HD4RTW8N\n",
+        ] {
+            assert!(enrollment_code(text).ends_with("7K3M9QX2HD4RTW8N"), "{text}");
+            assert!(!enrollment_code(text).contains("http"), "{text}");
+        }
+    }
 }
 
 #[derive(Deserialize)]

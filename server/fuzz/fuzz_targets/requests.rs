@@ -122,6 +122,7 @@ impl Fixture {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: Some(dir.path().to_path_buf()),
             database_url: std::env::var("CONSENT_FUZZ_DATABASE_URL").ok(),
+            public_url: None,
         };
         let state = runtime.block_on(open_state(&config)).expect("the server's state");
         let store = state.store.clone();

@@ -43,16 +43,28 @@ pub struct AppState {
     pub signing_key: Arc<SigningKey>,
     /// Counts failed enrollment attempts per client address, to slow down guessing.
     pub enrollment_attempts: Arc<devices::EnrollmentLimiter>,
+    /// The address phones reach this server at (no trailing slash); links
+    /// in enrollment codes point there.
+    pub public_url: Arc<str>,
 }
 
 impl AppState {
-    /// State over `store`, signing with `signing_key`.
-    pub fn new(store: Store, signing_key: SigningKey) -> Self {
+    /// State over `store`, signing with `signing_key`, reached by phones at
+    /// `public_url` (see [`crate::Config::public_url`]).
+    pub fn new(store: Store, signing_key: SigningKey, public_url: &str) -> Self {
         Self {
             store,
             signing_key: Arc::new(signing_key),
             enrollment_attempts: Arc::new(devices::EnrollmentLimiter::default()),
+            public_url: public_url.trim_end_matches('/').into(),
         }
+    }
+
+    /// The link a printed enrollment code holds: the phone app's enrollment
+    /// page with the code in the fragment, which browsers never send to a
+    /// server, so the code stays out of every access log.
+    pub fn enrollment_link(&self, code: &str) -> String {
+        format!("{}/enroll#code={code}", self.public_url)
     }
 
     /// The id of this instance's signing key.

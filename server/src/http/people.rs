@@ -380,9 +380,15 @@ struct EnrollmentCode {
     /// The code to type in.
     #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{16}$")]
     code: String,
-    /// The text of its QR code: `consent-enroll:` and the code.
+    /// The code with its prefix, `consent-enroll:` and the code, as the
+    /// `consent` command-line client takes it.
     #[schema(pattern = "^consent-enroll:[0-9A-HJKMNP-TV-Z]{16}$")]
     qr_text: String,
+    /// The link the printed QR code holds: the phone app's enrollment page
+    /// on the server's public address, with the code after `#code=` (a
+    /// fragment, which browsers never send to a server).
+    #[schema(examples("https://consent.school.example/enroll#code=7K3M9QX2HD4RTW8N"))]
+    link: String,
     /// When it stops working (Unix seconds).
     expires_at: i64,
 }
@@ -445,20 +451,23 @@ async fn create_enrollment_code(
         .create_enrollment_code(school, person.id, &secret_hash(&code), expires_at, now)
         .await?;
     let qr_text = format!("{ENROLLMENT_PREFIX}{code}");
+    let link = state.enrollment_link(&code);
     let qr_failed = |e: consent_qr::QrError| ApiError::Internal(e.into());
+    // The printed code holds the link, so a phone's own camera opens the app.
     Ok(match format {
         "png" => {
-            let png = consent_qr::render_png(&qr_text, 8).map_err(qr_failed)?;
+            let png = consent_qr::render_png(&link, 8).map_err(qr_failed)?;
             ([(header::CONTENT_TYPE, "image/png")], png).into_response()
         }
         "svg" => {
-            let svg = consent_qr::render_svg(&qr_text).map_err(qr_failed)?;
+            let svg = consent_qr::render_svg(&link).map_err(qr_failed)?;
             ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
         }
         _ => Json(EnrollmentCode {
             person: person.id,
             code,
             qr_text,
+            link,
             expires_at,
         })
         .into_response(),
