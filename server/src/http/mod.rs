@@ -94,7 +94,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::router())
 }
 
-/// The whole API.
+/// The whole API, and beside it (outside `/v1`, not in the OpenAPI
+/// document) the web app.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (routes, _) = api().split_for_parts();
