@@ -22,7 +22,7 @@ use super::openapi::{
 use super::people::ENROLLMENT_PREFIX;
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::{standing, Standing};
+use crate::policy::{needs_guardian, standing, Standing};
 use crate::store::{Person, PersonKind, Publication, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -262,6 +262,27 @@ struct Record {
     /// The publications they appear in.
     #[schema(value_type = Vec<schemas::Publication>)]
     publications: Vec<Publication>,
+    /// Whether a consent for this person needs a guardian's signature: a
+    /// student younger than the school's age of digital consent (or of
+    /// unknown age). False for guardians.
+    needs_guardian: bool,
+    /// The person's guardians, whose current device keys a consent to be
+    /// co-signed names.
+    guardians: Vec<GuardianOf>,
+}
+
+/// A guardian, as their child's record shows them.
+#[derive(Serialize, ToSchema)]
+struct GuardianOf {
+    /// The guardian's id.
+    #[schema(value_type = schemas::PersonId)]
+    person: SubjectId,
+    /// Their name.
+    #[schema(required = true)]
+    display_name: Option<String>,
+    /// The ids of their device keys that are not cut off.
+    #[schema(value_type = Vec<schemas::KeyId>)]
+    key_ids: Vec<KeyId>,
 }
 
 /// The caller's record, and their children's when the caller is a guardian.
@@ -280,7 +301,27 @@ async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult
     let publications = state.store.publications(school, Some(person.id)).await?;
     let now = now();
     let keys = state.store.device_keys_of(school, person.id).await?;
+    let mut guardians = Vec::new();
+    for guardian in state.store.guardians_of(school, person.id).await? {
+        let guardian = state.store.person(school, guardian).await?;
+        let keys = state.store.device_keys_of(school, guardian.id).await?;
+        guardians.push(GuardianOf {
+            person: guardian.id,
+            display_name: guardian.display_name,
+            key_ids: keys
+                .iter()
+                .filter(|key| !key.revoked)
+                .map(|key| key.key_id)
+                .collect(),
+        });
+    }
+    let needs_guardian = person.kind == PersonKind::Student && {
+        let age = state.store.school(school).await?.digital_consent_age;
+        needs_guardian(person.birth_date.as_deref(), age, now)
+    };
     Ok(Record {
+        needs_guardian,
+        guardians,
         keys,
         tokens: tokens
             .iter()

@@ -251,6 +251,20 @@ impl Store {
             .collect()
     }
 
+    /// The guardians of a child.
+    pub async fn guardians_of(&self, school: SchoolId, child: SubjectId) -> StoreResult<Vec<SubjectId>> {
+        let rows = sqlx::query(
+            "SELECT guardian_id FROM guardianships WHERE school_id = $1 AND child_id = $2 ORDER BY guardian_id",
+        )
+        .bind(i64::from(school.0))
+        .bind(child.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| subject_from(&row.try_get::<String, _>(0)?))
+            .collect()
+    }
+
     /// Erases a person's personal data (GDPR art. 17): name, group, birth
     /// date and external id go; their keys are cut off and guardian links
     /// removed. The id stays, so the log and publications still add up.
