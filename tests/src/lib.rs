@@ -8,6 +8,8 @@
 //! run cannot silently not happen.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
