@@ -86,4 +86,7 @@ async function start() {
   });
 }
 
+// Another link opened on this page names another consent: start again.
+addEventListener("hashchange", () => location.reload());
+
 start().catch(showError);
