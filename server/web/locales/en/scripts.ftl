@@ -24,8 +24,8 @@ err-clock = The time on this phone is wrong, so the school cannot accept what it
 err-other = Something went wrong ({ $code }). Try again; if it keeps happening, tell the school.
 
 fresh-now = Checked with the school just now.
-fresh-when = Status last checked with the school { $when }.
-fresh-offline = No connection: this is the copy kept on this phone. Status last checked with the school { $when }.
+fresh-when = Status last checked with the school: { $when }.
+fresh-offline = No connection: this is the copy kept on this phone. Status last checked with the school: { $when }.
 
 fact-person = Who
 fact-media = What
