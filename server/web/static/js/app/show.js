@@ -43,6 +43,8 @@ function render({ record, fetchedAt, offline }, identity) {
     const { token, person } = shown;
     const grant = decodeSigned("grant", token.text).claims;
     drawQr($("qr"), token.text);
+    // For measuring the time to the code on screen (BENCHMARKS.md).
+    if (performance.getEntriesByName("qr-shown").length === 0) performance.mark("qr-shown");
     const facts = $("facts");
     facts.replaceChildren();
     grantFacts(facts, grant, nameOf(person.person));
