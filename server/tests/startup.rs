@@ -42,11 +42,20 @@ fn a_taken_address_names_the_listen_flag_and_logs_to_a_file_are_plain() {
 
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains(&format!("cannot listen on {address}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
     assert!(stderr.contains("--listen"), "{stderr}");
-    assert!(!stderr.contains('\u{1b}'), "no colour codes off a terminal: {stderr:?}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes off a terminal: {stderr:?}"
+    );
 
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("starting"), "{logged}");
-    assert!(!logged.contains('\u{1b}'), "no colour codes in a log file: {logged:?}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "no colour codes in a log file: {logged:?}"
+    );
 }
