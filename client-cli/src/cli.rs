@@ -596,3 +596,47 @@ pub enum SchoolCommand {
         retention_days: Option<i64>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// A stand-in of the right type for a placeholder in the README
+    /// (`PIA_ID`, `PIA_KEY_ID`, `TEACHER_STAFF_ID`); other words as written.
+    fn filled_in(word: &str) -> String {
+        let placeholder = word.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        if !placeholder {
+            word.to_owned()
+        } else if word.ends_with("KEY_ID") {
+            "9ad3c0e1f2a4b5c6".to_owned()
+        } else if word.ends_with("STAFF_ID") {
+            "2".to_owned()
+        } else {
+            "5f0c".repeat(8)
+        }
+    }
+
+    /// The README's walkthrough runs the client as `as USER ARGS...`: every
+    /// such line must be a command, with options and values, that this CLI
+    /// takes, so that README and CLI cannot drift apart unnoticed.
+    #[test]
+    fn every_command_in_the_readme_is_one_the_cli_takes() {
+        let mut commands = 0;
+        for line in include_str!("../../README.md").lines() {
+            let Some(rest) = line.strip_prefix("as ") else {
+                continue;
+            };
+            let command = rest.split(" #").next().unwrap_or(rest);
+            let words = shell_words::split(command).unwrap_or_else(|e| panic!("README: `{line}`: {e}"));
+            let args =
+                std::iter::once("consent".to_owned()).chain(words.iter().skip(1).map(|w| filled_in(w)));
+            if let Err(error) = Cli::try_parse_from(args) {
+                panic!("README: `{line}` is not a command the CLI takes:\n{error}");
+            }
+            commands += 1;
+        }
+        assert!(commands >= 25, "only {commands} commands found in the README");
+    }
+}
