@@ -777,6 +777,7 @@ async fn scans_name_the_kind_of_code_and_unreadable_is_not_forged(db: Db) {
     assert!(!unreadable.stdout.contains("base64"), "{unreadable:#?}");
     let unreadable = teacher.run(&["scan", "--json", &damaged]).await.exits(3).json();
     assert_eq!(unreadable["status"], "unreadable", "{unreadable}");
+    assert_eq!(unreadable["error"], "bad_encoding", "{unreadable}");
 
     // A readable code whose signature does not match is still not genuine.
     let mut bytes = consent_protocol::from_text(&code).unwrap();

@@ -168,8 +168,8 @@ fn print_described(grant: &Grant) {
 }
 
 /// What each purpose means, one line each, indented by `indent` spaces.
-fn print_purpose_meanings(purposes: impl Iterator<Item = Purpose>, indent: usize) {
-    for purpose in purposes {
+fn print_purpose_meanings(chosen: impl Iterator<Item = Purpose>, indent: usize) {
+    for purpose in chosen {
         println!("{:indent$}{purpose}: {}", "", purposes::describe(purpose));
     }
 }

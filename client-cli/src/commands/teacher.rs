@@ -458,6 +458,11 @@ fn report_scan(
             "genuine": finding.genuine(),
             "status": if stale && *finding == Finding::Valid { "cache_too_old" } else { finding.code() },
             "reason": reason,
+            "error": match finding {
+                Finding::Unreadable { code, .. } => Some(*code),
+                Finding::NotGenuine { code, .. } => Some(code.as_str()),
+                _ => None,
+            },
             "next": next,
             "token_id": grant.map(|g| g.token_id),
             "person": grant.map(|g| g.subject),
