@@ -23,19 +23,22 @@ comms_id=$(as admin staff add --name "C. Smit" --role communications --json | nu
 as teacher login --token "$(as admin staff token "$teacher_id" --json | field token)"
 as comms login --token "$(as admin staff token "$comms_id" --json | field token)"
 as admin enrollment-codes --group 3B --out "$work/codes"
-ls "$work/codes"/*.png > /dev/null || fail "no enrollment code pictures were written"
+[ -f "$work/codes/1001.png" ] || fail "no enrollment code picture named by the class list's number"
+grep -q "Sam de Groot" "$work/codes/sheet-3B.html" || fail "the printable sheet does not name Sam"
+expect_exit 1 as admin enrollment-codes --group 3B --out "$work/codes"   # earlier codes are not overwritten
 
 step "Sam enrolls from the printed code, consents, and shows the QR code"
-as sam enroll --photo "$(ls "$work"/codes/*1001*.png)"
+as sam enroll --photo "$work/codes/1001.png"
 token=$(as sam grant --media photo,video --purpose website,yearbook --json | field token_id)
 [ -n "$token" ] || fail "no token id"
 as sam show "$token"
 as sam show "$token" --png "$work/sam-consent.png"
 
 step "Yara (12) cannot consent alone; her parent co-signs"
-as yara enroll "$(as admin enrollment-codes --person "$yara" --json | field qr_text)"
+as yara enroll --photo "$work/codes/1003.png"
 expect_exit 1 as yara grant --media photo --purpose website
 as pia enroll "$(as admin enrollment-codes --person "$pia" --json | field qr_text)"
+expect_exit 2 as pia grant --media photo --purpose website   # a parent names the child with --child
 pia_key=$(as pia status --json | field key_id)
 as yara grant --media photo --purpose website --guardian-key "$pia_key" --out "$work/pending.txt"
 as pia cosign --yes "$work/pending.txt"

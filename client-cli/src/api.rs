@@ -77,6 +77,7 @@ pub struct ApiProblem {
     /// The verdicts, when a publication was refused.
     pub verdicts: Vec<serde_json::Value>,
     device: bool,
+    staff: bool,
 }
 
 #[derive(Deserialize)]
@@ -119,11 +120,32 @@ impl ApiProblem {
                 "you are under the age of digital consent, so a guardian must co-sign: run `consent grant ... --guardian-key THEIR_KEY_ID --out pending.txt` and have them run `consent cosign pending.txt` (they see their key id in `consent status`)"
             }
             "bad_enrollment_code" => "ask the school for a new enrollment code",
+            "not_an_enrollment_code" => {
+                "enroll with the enrollment code the school gave you (it starts with consent-enroll:); \
+                 the one given is a consent code, the kind `consent show` displays"
+            }
+            "not_a_consent_code" => {
+                "ask the person to show their consent code (`consent show`); an enrollment code only enrolls a device"
+            }
+            "bad_prefix" | "bad_encoding" | "too_long" | "truncated" | "trailing_bytes" | "non_canonical" => {
+                "the code could not be read: scan it again, or copy it whole"
+            }
             "too_many_requests" => "wait a minute and try again",
-            "consent_missing" => "do not publish it: someone in it no longer has consent (see the table above)",
+            "consent_missing" => {
+                "do not publish it as it is: leave out or blur the people who may not appear, check again, \
+                 and publish with the new receipt"
+            }
             "bad_csv" => "fix that line and import the file again; people already imported are updated, not duplicated",
             "unknown_group" => "check the group's name with `consent people list`",
-            "unknown_person" | "bad_person_id" => "check the person's id with `consent people list`",
+            "unknown_person" | "bad_person_id" if self.staff => "check the person's id with `consent people list`",
+            "unknown_person" => {
+                "the school does not know the person this names: a parent names their child with --child \
+                 (`consent status` shows your children and their ids); if the id is right, ask the school"
+            }
+            "not_a_student" => {
+                "as a parent, give consent for your child: `consent grant --child CHILD_ID --media ... --purpose ...` \
+                 (`consent status` shows your children and their ids)"
+            }
             "conflict" => "it is already recorded; nothing was changed",
             "internal" => "the server failed and logged the details; try again, and tell its administrator if it persists",
             "unknown_key" | "signer_not_authorized" | "bad_signature" => {
@@ -257,6 +279,7 @@ impl Client {
             detail,
             verdicts,
             device: matches!(auth, Auth::Device(_)),
+            staff: matches!(auth, Auth::Staff),
         }
         .into())
     }

@@ -7,6 +7,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use consent_protocol::{KeyId, MediaKind, Purpose, SubjectId, Timestamp, TokenId};
 
 use crate::clock::parse_duration;
+use crate::purposes::{self, parse_media, parse_purpose};
 
 const ROOT_HELP: &str = "\
 Commands by who uses them:
@@ -92,9 +93,9 @@ Examples:\n  consent enroll consent-enroll:K7QXM2...\n  consent enroll --photo e
     Enroll(EnrollArgs),
     /// Give consent: sign a token for media kinds and purposes.
     #[command(
-        after_help = "The token holds from now until the end of the school year (31 July), or until --until.\n\
-Purposes: internal, website, social-media, newsletter, yearbook, press.\n\n\
-Examples:\n  consent grant --media photo,video --purpose website,yearbook\n  consent grant --media photo --purpose yearbook --until 2027-07-31\n  consent grant --media photo --purpose website --child 5f0c...\n      (a parent, for a child without a device of their own)\n  consent grant --media photo --purpose yearbook --guardian-key 9ad3... --out pending.txt\n      (a child under the age of digital consent; a parent then runs `consent cosign pending.txt`)"
+        after_help = format!("The token holds from now until the end of the school year (31 July), or until --until.\n\n\
+Purposes (where the recordings may be used):\n{}\n\n\
+Examples:\n  consent grant --media photo,video --purpose website,yearbook\n  consent grant --media photo --purpose yearbook --until 2027-07-31\n  consent grant --media photo --purpose website --child 5f0c...\n      (a parent, for a child without a device of their own)\n  consent grant --media photo --purpose yearbook --guardian-key 9ad3... --out pending.txt\n      (a child under the age of digital consent; a parent then runs `consent cosign pending.txt`)", purposes::help_table())
     )]
     Grant(GrantArgs),
     /// Co-sign, as a parent, a consent your child prepared, and submit it.
@@ -176,12 +177,14 @@ Examples:\n  consent publish --receipt 7c1e... --channel website --url https://s
     /// Staff accounts and their API tokens (administrators).
     #[command(subcommand)]
     Staff(StaffCommand),
-    /// Make one-time enrollment codes, as text or as QR pictures to print (administrators).
+    /// Make one-time enrollment codes, as text or as QR pictures and sheets to print (administrators).
     #[command(
         name = "enrollment-codes",
         group(ArgGroup::new("who").required(true).multiple(true).args(["group", "person"])),
-        after_help = "Each code works once, for 14 days. Files are named by the person's external id\n\
-(their number in the school's administration), else by person id.\n\n\
+        after_help = "Each code works once, for 14 days. With --out, the folder gets one QR picture per person,\n\
+named by the person's external id (their number in the school's administration), else by person\n\
+id, and a sheet to print per class (sheet-3B.html: a card per person with name, class, QR code\n\
+and what to do). It refuses to write over earlier codes unless --force is given.\n\n\
 Examples:\n  consent enrollment-codes --group 3B --out codes-3b/\n  consent enrollment-codes --group 3B --out codes-3b/ --svg\n  consent enrollment-codes --person 5f0c...        (print the code as text)"
     )]
     EnrollmentCodes(EnrollmentCodesArgs),
@@ -224,10 +227,11 @@ pub struct EnrollArgs {
 #[derive(Args, Debug)]
 pub struct GrantArgs {
     /// Kinds of recording: photo, video, audio (comma-separated).
-    #[arg(long, required = true, value_delimiter = ',', value_name = "KINDS")]
+    #[arg(long, required = true, value_delimiter = ',', value_name = "KINDS", value_parser = parse_media)]
     pub media: Vec<MediaKind>,
-    /// Uses: internal, website, social-media, newsletter, yearbook, press (comma-separated).
-    #[arg(long, required = true, value_delimiter = ',', value_name = "PURPOSES")]
+    /// Uses: internal, website, social-media, newsletter, yearbook, press (comma-separated;
+    /// what each means is listed below).
+    #[arg(long, required = true, value_delimiter = ',', value_name = "PURPOSES", value_parser = parse_purpose)]
     pub purpose: Vec<Purpose>,
     /// Last day the consent holds (2027-07-31, or an RFC 3339 moment) [default: the end of the
     /// school year, 31 July]. It holds from now.
@@ -312,10 +316,10 @@ pub struct CheckArgs {
     /// The media file (it never leaves this computer; only its SHA-256 is sent).
     pub file: PathBuf,
     /// The intended use: internal, website, social-media, newsletter, yearbook, press.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_purpose)]
     pub purpose: Purpose,
     /// The kind of media [default: from the file's extension, else photo].
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", value_parser = parse_media)]
     pub media: Option<MediaKind>,
     /// A person in it, by id (repeatable).
     #[arg(long, value_name = "PERSON_ID")]
@@ -384,10 +388,10 @@ pub enum ReportCommand {
     )]
     Coverage {
         /// The use: internal, website, social-media, newsletter, yearbook, press.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_purpose)]
         purpose: Purpose,
         /// The kind of media [default: photo].
-        #[arg(long, value_name = "KIND")]
+        #[arg(long, value_name = "KIND", value_parser = parse_media)]
         media: Option<MediaKind>,
         /// Print CSV.
         #[arg(long, conflicts_with = "json")]
@@ -551,6 +555,9 @@ pub struct EnrollmentCodesArgs {
     /// Write SVG instead of PNG.
     #[arg(long, requires = "out")]
     pub svg: bool,
+    /// Write over codes written to the folder before (those codes still work too).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// `consent device ...`
@@ -588,4 +595,48 @@ pub enum SchoolCommand {
         #[arg(long, value_name = "DAYS")]
         retention_days: Option<i64>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// A stand-in of the right type for a placeholder in the README
+    /// (`PIA_ID`, `PIA_KEY_ID`, `TEACHER_STAFF_ID`); other words as written.
+    fn filled_in(word: &str) -> String {
+        let placeholder = word.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        if !placeholder {
+            word.to_owned()
+        } else if word.ends_with("KEY_ID") {
+            "9ad3c0e1f2a4b5c6".to_owned()
+        } else if word.ends_with("STAFF_ID") {
+            "2".to_owned()
+        } else {
+            "5f0c".repeat(8)
+        }
+    }
+
+    /// The README's walkthrough runs the client as `as USER ARGS...`: every
+    /// such line must be a command, with options and values, that this CLI
+    /// takes, so that README and CLI cannot drift apart unnoticed.
+    #[test]
+    fn every_command_in_the_readme_is_one_the_cli_takes() {
+        let mut commands = 0;
+        for line in include_str!("../../README.md").lines() {
+            let Some(rest) = line.strip_prefix("as ") else {
+                continue;
+            };
+            let command = rest.split(" #").next().unwrap_or(rest);
+            let words = shell_words::split(command).unwrap_or_else(|e| panic!("README: `{line}`: {e}"));
+            let args =
+                std::iter::once("consent".to_owned()).chain(words.iter().skip(1).map(|w| filled_in(w)));
+            if let Err(error) = Cli::try_parse_from(args) {
+                panic!("README: `{line}` is not a command the CLI takes:\n{error}");
+            }
+            commands += 1;
+        }
+        assert!(commands >= 25, "only {commands} commands found in the README");
+    }
 }

@@ -10,6 +10,8 @@ mod commands;
 mod config;
 mod offline;
 mod output;
+mod purposes;
+mod sheet;
 
 use std::process::ExitCode;
 

@@ -652,8 +652,13 @@ async fn refusals_name_the_code_and_what_to_do(db: Db) {
         refused.stderr.contains("hint: your role may not do this"),
         "{refused:#?}"
     );
-    let forged = teacher.run(&["scan", "consent:AQEAAAA"]).await.exits(3);
-    assert!(forged.stdout.starts_with("NOT GENUINE"), "{forged:#?}");
+    let cut_short = teacher.run(&["scan", "consent:AQEAAAA"]).await.exits(3);
+    assert!(
+        cut_short
+            .stdout
+            .starts_with("UNREADABLE: could not read the code, scan it again"),
+        "{cut_short:#?}"
+    );
     let bad_login = User::of(&server)
         .run(&["login", "--token", "cst_wrong"])
         .await
@@ -665,6 +670,318 @@ async fn refusals_name_the_code_and_what_to_do(db: Db) {
     );
 }
 
+/// A parent is told to name their child, both right after enrolling and
+/// when they try to consent without --child; never to run a staff command.
+async fn a_parent_is_told_to_name_their_child(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let yara = add_person(
+        &admin,
+        &["--name", "Yara", "--group", "1C", "--birth-date", "2014-06-01"],
+    )
+    .await;
+    let pia = add_person(&admin, &["--kind", "guardian", "--name", "Pia"]).await;
+    admin
+        .run(&["guardian", "link", "--guardian", &pia, "--child", &yara])
+        .await
+        .ok();
+    let code = enrollment_code(&admin, &pia).await;
+    let parent = User::of(&server);
+    let enrolled = parent.run(&["enroll", &code]).await.ok();
+    let for_yara = format!("consent grant --child {yara} --media photo --purpose website,yearbook");
+    assert!(enrolled.stdout.contains(&for_yara), "{enrolled:#?}");
+    assert!(enrolled.stdout.contains("(for Yara)"), "{enrolled:#?}");
+
+    let alone = parent
+        .run(&["grant", "--media", "photo", "--purpose", "website,yearbook"])
+        .await
+        .exits(2);
+    assert!(alone.stderr.contains("enrolled for a parent"), "{alone:#?}");
+    assert!(alone.stderr.contains(&for_yara), "{alone:#?}");
+    assert!(!alone.stderr.contains("people list"), "{alone:#?}");
+    parent
+        .run(&[
+            "grant",
+            "--child",
+            &yara,
+            "--media",
+            "photo",
+            "--purpose",
+            "website",
+        ])
+        .await
+        .ok();
+}
+
+/// A scan names a code of the other kind, and says a damaged code could not
+/// be read (scan again) rather than calling it forged; enrolling with a
+/// consent code says what that code is.
+async fn scans_name_the_kind_of_code_and_unreadable_is_not_forged(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let sam = add_person(
+        &admin,
+        &["--name", "Sam", "--group", "3B", "--birth-date", "2009-05-01"],
+    )
+    .await;
+    let student = enrolled(&server, &admin, &sam).await;
+    let code = student
+        .run(&["grant", "--media", "photo", "--purpose", "website", "--json"])
+        .await
+        .ok()
+        .json()["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let enrollment = enrollment_code(&admin, &sam).await;
+    let scanned = teacher.run(&["scan", &enrollment]).await.exits(3);
+    assert!(
+        scanned
+            .stdout
+            .starts_with("NOT A CONSENT CODE: this is an enrollment code"),
+        "{scanned:#?}"
+    );
+    let scanned = teacher
+        .run(&["scan", "--json", &enrollment])
+        .await
+        .exits(3)
+        .json();
+    assert_eq!(scanned["status"], "enrollment_code", "{scanned}");
+
+    let mistaken = User::of(&server).run(&["enroll", &code]).await.exits(1);
+    assert!(
+        mistaken.stderr.contains("not_an_enrollment_code"),
+        "{mistaken:#?}"
+    );
+    assert!(
+        mistaken.stderr.contains("this is a consent code"),
+        "{mistaken:#?}"
+    );
+    // The enrollment code still works afterwards.
+    User::of(&server).run(&["enroll", &enrollment]).await.ok();
+
+    let damaged = format!("{}*{}", &code[..20], &code[20..]);
+    let unreadable = teacher.run(&["scan", &damaged]).await.exits(3);
+    assert!(
+        unreadable
+            .stdout
+            .starts_with("UNREADABLE: could not read the code, scan it again"),
+        "{unreadable:#?}"
+    );
+    assert!(!unreadable.stdout.contains("base64"), "{unreadable:#?}");
+    let unreadable = teacher.run(&["scan", "--json", &damaged]).await.exits(3).json();
+    assert_eq!(unreadable["status"], "unreadable", "{unreadable}");
+    assert_eq!(unreadable["error"], "bad_encoding", "{unreadable}");
+
+    // A readable code whose signature does not match is still not genuine.
+    let mut bytes = consent_protocol::from_text(&code).unwrap();
+    let last = bytes.len() - 40;
+    bytes[last] ^= 1;
+    let forged = consent_protocol::to_text(&bytes);
+    let refused = teacher.run(&["scan", &forged]).await.exits(3);
+    assert!(refused.stdout.starts_with("NOT GENUINE"), "{refused:#?}");
+}
+
+/// Purposes and media kinds are read in any letter case, and each purpose
+/// is explained in plain words where the student chooses and sees it.
+async fn purposes_are_read_in_any_case_and_explained(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let sam = add_person(
+        &admin,
+        &["--name", "Sam", "--group", "3B", "--birth-date", "2009-05-01"],
+    )
+    .await;
+    let student = enrolled(&server, &admin, &sam).await;
+    let help = student.run(&["grant", "--help"]).await.ok();
+    for meaning in [
+        "internal      inside the school only",
+        "website       on the school's public website",
+        "social-media  on the school's social-media accounts",
+    ] {
+        assert!(help.stdout.contains(meaning), "{meaning}: {}", help.stdout);
+    }
+    let granted = student
+        .run(&["grant", "--media", "Photo", "--purpose", "Website,YEARBOOK"])
+        .await
+        .ok();
+    assert!(
+        granted.stdout.contains("photo for website, yearbook"),
+        "{granted:#?}"
+    );
+    assert!(
+        granted.stdout.contains("website: on the school's public website"),
+        "{granted:#?}"
+    );
+    let shown = student.run(&["show"]).await.ok();
+    assert!(shown.stdout.contains("yearbook: in the yearbook"), "{shown:#?}");
+    let status = student.run(&["status"]).await.ok();
+    assert!(
+        status.stdout.contains("website: on the school's public website"),
+        "{status:#?}"
+    );
+    let unknown = student
+        .run(&["grant", "--media", "photo", "--purpose", "class"])
+        .await
+        .exits(2);
+    assert!(unknown.stderr.contains("internal, website"), "{unknown:#?}");
+}
+
+/// A refused publication names each person and gives the true reason: "no
+/// consent given" for someone who never gave any, "withdrawn" for someone
+/// who withdrew it.
+async fn a_refused_publication_names_each_person_and_why(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let sam = add_person(
+        &admin,
+        &["--name", "Sam", "--group", "3B", "--birth-date", "2009-05-01"],
+    )
+    .await;
+    let nina = add_person(
+        &admin,
+        &["--name", "Nina", "--group", "3B", "--birth-date", "2009-01-01"],
+    )
+    .await;
+    let student = enrolled(&server, &admin, &sam).await;
+    student
+        .run(&["grant", "--media", "photo", "--purpose", "website"])
+        .await
+        .ok();
+    let photo = teacher.file("photo.jpg");
+    std::fs::write(&photo, b"two students").unwrap();
+    let receipt = |answer: Value| answer["receipt_id"].as_str().unwrap().to_owned();
+
+    let never = teacher
+        .run_with(
+            &["check", "--purpose", "website", "--person", &nina, "--json"],
+            &photo,
+        )
+        .await
+        .exits(3)
+        .json();
+    let refused = teacher
+        .run(&["publish", "--receipt", &receipt(never), "--channel", "website"])
+        .await
+        .exits(3);
+    assert!(refused.stdout.contains("Nina"), "{refused:#?}");
+    assert!(refused.stdout.contains("no consent given"), "{refused:#?}");
+    assert!(!refused.stdout.contains("no longer"), "{refused:#?}");
+
+    let allowed = teacher
+        .run_with(
+            &["check", "--purpose", "website", "--person", &sam, "--json"],
+            &photo,
+        )
+        .await
+        .ok()
+        .json();
+    let allowed = receipt(allowed);
+    student.run(&["revoke", "--all"]).await.ok();
+    let refused = teacher
+        .run(&["publish", "--receipt", &allowed, "--channel", "website"])
+        .await
+        .exits(3);
+    assert!(
+        refused.stdout.contains("1 of 1 people in it may not appear"),
+        "{refused:#?}"
+    );
+    assert!(refused.stdout.contains("Sam"), "{refused:#?}");
+    assert!(refused.stdout.contains("consent withdrawn"), "{refused:#?}");
+    let refused = teacher
+        .run(&["publish", "--receipt", &allowed, "--channel", "website", "--json"])
+        .await
+        .exits(3)
+        .json();
+    assert_eq!(refused["verdicts"][0]["display_name"], "Sam", "{refused}");
+}
+
+/// Printed enrollment codes come with a sheet per class that names each
+/// person, and writing codes again over earlier ones is refused (nothing is
+/// made) unless --force says so.
+async fn enrollment_sheets_name_each_person_and_earlier_codes_are_kept(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    for (name, external) in [("Sam de Groot", "1001"), ("Yara <Bakker>", "1003")] {
+        add_person(
+            &admin,
+            &[
+                "--name",
+                name,
+                "--group",
+                "3B",
+                "--birth-date",
+                "2009-05-01",
+                "--external-id",
+                external,
+            ],
+        )
+        .await;
+    }
+    let lone = add_person(
+        &admin,
+        &["--name", "Bo", "--group", "4A", "--external-id", "2001"],
+    )
+    .await;
+    let codes = admin.file("codes");
+    let out = codes.to_str().unwrap();
+    let wrote = admin
+        .run(&["enrollment-codes", "--group", "3B", "--out", out])
+        .await
+        .ok();
+    assert!(wrote.stdout.contains("Wrote 2 enrollment codes"), "{wrote:#?}");
+    assert!(wrote.stdout.contains("sheet-3B.html"), "{wrote:#?}");
+    let sheet = std::fs::read_to_string(codes.join("sheet-3B.html")).unwrap();
+    assert!(sheet.contains("Sam de Groot"), "{sheet}");
+    assert!(sheet.contains("Yara &lt;Bakker&gt;"), "{sheet}");
+    assert!(sheet.contains("Class 3B"), "{sheet}");
+    assert_eq!(sheet.matches("data:image/svg+xml;base64,").count(), 2);
+    assert_eq!(sheet.matches("<li>").count(), 6, "three lines of help per card");
+
+    let before = std::fs::read(codes.join("1001.png")).unwrap();
+    let again = admin
+        .run(&["enrollment-codes", "--group", "3B", "--out", out])
+        .await
+        .exits(1);
+    assert!(again.stderr.contains("already exists"), "{again:#?}");
+    assert!(
+        again.stderr.contains("codes printed earlier still work"),
+        "{again:#?}"
+    );
+    assert!(again.stderr.contains("--force"), "{again:#?}");
+    assert_eq!(std::fs::read(codes.join("1001.png")).unwrap(), before);
+    // The earlier code still enrolls.
+    User::of(&server)
+        .run_with(&["enroll", "--photo"], &codes.join("1001.png"))
+        .await
+        .ok();
+
+    admin
+        .run(&["enrollment-codes", "--group", "3B", "--out", out, "--force"])
+        .await
+        .ok();
+    assert_ne!(std::fs::read(codes.join("1001.png")).unwrap(), before);
+    let one = admin
+        .run(&["enrollment-codes", "--person", &lone, "--out", out])
+        .await
+        .ok();
+    assert!(one.stdout.contains("Wrote 1 enrollment code to"), "{one:#?}");
+    assert!(codes.join("sheet-4A.html").exists());
+}
+
 consent_tests::on_both_databases!(
     consent_flows_from_grant_to_takedown,
     class_list_import_enrollment_codes_and_coverage,
@@ -672,6 +989,11 @@ consent_tests::on_both_databases!(
     parent_co_signs_for_a_young_child,
     online_scan_applies_the_age_rule,
     refusals_name_the_code_and_what_to_do,
+    a_parent_is_told_to_name_their_child,
+    scans_name_the_kind_of_code_and_unreadable_is_not_forged,
+    purposes_are_read_in_any_case_and_explained,
+    a_refused_publication_names_each_person_and_why,
+    enrollment_sheets_name_each_person_and_earlier_codes_are_kept,
 );
 
 /// Without a server address the client says how to set one; bad arguments exit 2.

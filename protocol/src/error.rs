@@ -17,10 +17,10 @@ pub enum Error {
         expected: &'static str,
     },
     /// The text after the prefix is not unpadded base64url.
-    #[error("the code is damaged: it is not valid unpadded base64url")]
+    #[error("the code could not be read: it holds characters a consent code never has")]
     BadEncoding,
     /// The text or byte string is longer than any valid object.
-    #[error("the code is too long: {len} bytes, at most {max} are allowed")]
+    #[error("the code could not be read: {len} bytes is longer than any consent code ({max} at most)")]
     TooLong {
         /// Length received.
         len: usize,
@@ -28,13 +28,13 @@ pub enum Error {
         max: usize,
     },
     /// The bytes end before the object does.
-    #[error("the code is incomplete: it ends in the middle of the {field}")]
+    #[error("the code could not be read completely: it ends in the middle of the {field}")]
     Truncated {
         /// The field that was being read.
         field: &'static str,
     },
     /// Bytes remain after the object's last field.
-    #[error("the code has {count} unexpected bytes after its end")]
+    #[error("the code could not be read: it has {count} unexpected bytes after its end")]
     TrailingBytes {
         /// How many bytes remained.
         count: usize,
@@ -110,6 +110,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the text could not be read as the object at all (damaged,
+    /// cut short, of another kind or version), as opposed to read and then
+    /// refused (a signature, a key, the validity window). A damaged or badly
+    /// scanned code is unreadable, which is not the same as forged: the
+    /// answer to it is to scan again.
+    pub fn unreadable(&self) -> bool {
+        matches!(
+            self,
+            Error::BadPrefix { .. }
+                | Error::BadEncoding
+                | Error::TooLong { .. }
+                | Error::Truncated { .. }
+                | Error::TrailingBytes { .. }
+                | Error::UnknownVersion { .. }
+                | Error::WrongKind { .. }
+                | Error::NonCanonical { .. }
+        )
+    }
+
     /// The stable, machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {

@@ -33,7 +33,7 @@ impl Server {
     pub async fn bind(config: &Config) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen)
             .await
-            .with_context(|| format!("listening on {}", config.listen))?;
+            .map_err(|error| listen_failed(config.listen, error))?;
         // Without a public address, links point at the address actually
         // bound (the real port when asked for port 0).
         let mut config = config.clone();
@@ -105,4 +105,25 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     std::fs::create_dir_all(config.data_dir())?;
     Store::connect(&config.database_url()).await
+}
+
+/// Why the server cannot listen, with what to do about it: the address is
+/// the one setting a first start is likely to get wrong.
+fn listen_failed(address: SocketAddr, error: std::io::Error) -> anyhow::Error {
+    let advice = match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "another program (perhaps another consent-server) already listens there: stop it, \
+             or choose another address with --listen (or CONSENT_LISTEN), e.g. --listen 127.0.0.1:8081"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "this machine has no such address: choose one of its own with --listen (or CONSENT_LISTEN), \
+             e.g. --listen 0.0.0.0:8080 for every interface"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need privileges: choose a higher port with --listen (or CONSENT_LISTEN), \
+             e.g. --listen 0.0.0.0:8080, and put a reverse proxy in front"
+        }
+        _ => "choose another address with --listen (or CONSENT_LISTEN)",
+    };
+    anyhow::Error::new(error).context(format!("cannot listen on {address}: {advice}"))
 }

@@ -1,5 +1,7 @@
 //! `consent-server`: run the consent server, or administer it from its host.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use consent_server::http::now_unix;
@@ -70,6 +72,8 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,

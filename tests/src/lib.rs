@@ -3,9 +3,10 @@
 //!
 //! PostgreSQL tests read the server URL from `CONSENT_TEST_POSTGRES_URL`
 //! (for example `postgres://postgres@127.0.0.1/test`) and create a fresh
-//! database per test. Without it they are skipped, unless
-//! `CONSENT_REQUIRE_POSTGRES=1`, which `.ci/run` sets so that a PostgreSQL
-//! run cannot silently not happen.
+//! database per test. Without it they are built as ignored tests whose
+//! reason says so (see `build.rs`), and `.ci/run` sets
+//! `CONSENT_REQUIRE_POSTGRES=1` so that a PostgreSQL run cannot silently not
+//! happen.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod browser;
@@ -42,8 +43,38 @@ macro_rules! on_both_databases {
             async fn $name() { super::$name($crate::Db::Sqlite).await })*
         }
         mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::Db::Postgres).await })*
+            $($crate::postgres_test!($name);)*
+        }
+    };
+}
+
+/// One PostgreSQL test of [`on_both_databases!`]. Built without
+/// `CONSENT_TEST_POSTGRES_URL` (see `build.rs`), it is ignored with the
+/// reason, so that the test output never shows `ok` for a run that did not
+/// happen.
+#[cfg(postgres_configured)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! postgres_test {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            super::$name($crate::Db::Postgres).await
+        }
+    };
+}
+
+/// One PostgreSQL test of [`on_both_databases!`], ignored: no PostgreSQL
+/// server was named when the tests were built.
+#[cfg(not(postgres_configured))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! postgres_test {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[ignore = "no PostgreSQL: set CONSENT_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1/test to run it"]
+        async fn $name() {
+            super::$name($crate::Db::Postgres).await
         }
     };
 }

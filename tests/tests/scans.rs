@@ -197,7 +197,77 @@ async fn only_those_who_check_codes_may_scan(db: Db) {
     );
 }
 
+/// A code of the other kind is named for what it is, a damaged code is
+/// "could not be read" rather than forged, and a parent's device that signs
+/// for the parent is told that consent names a student: in the problem
+/// documents, for any client.
+async fn a_code_of_the_wrong_kind_or_damaged_is_named_for_what_it_is(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let teacher = admin.staff("Tess", "teacher").await;
+    let sam = admin.person("student", "Sam", "3B", "2009-05-01").await;
+    let token = admin.enroll(sam).await.consent().await;
+    let code = admin
+        .post(&format!("/v1/people/{sam}/enrollment-codes"), json!({}))
+        .await;
+    let enrollment = code.body["qr_text"].as_str().unwrap();
+
+    let scanned = scan(&teacher, enrollment).await;
+    assert_eq!(scanned.status, StatusCode::BAD_REQUEST, "{scanned:?}");
+    assert_eq!(scanned.code(), "not_a_consent_code");
+    assert!(
+        scanned.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("enrollment code"),
+        "{scanned:?}"
+    );
+    let checked = teacher
+        .post(
+            "/v1/checks",
+            json!({"media_hash": media_hash(b"x"), "media_kind": "photo", "purpose": "website", "tokens": [enrollment]}),
+        )
+        .await;
+    assert_eq!(checked.code(), "not_a_consent_code", "{checked:?}");
+
+    let public_key = PublicKey::of(&SigningKey::generate(&mut rand_core::OsRng));
+    let enrolled = server
+        .anonymous()
+        .post(
+            "/v1/enroll",
+            json!({"code": token.to_text(), "public_key": hex_of(&public_key.to_bytes())}),
+        )
+        .await;
+    assert_eq!(enrolled.status, StatusCode::BAD_REQUEST, "{enrolled:?}");
+    assert_eq!(enrolled.code(), "not_an_enrollment_code");
+    assert!(
+        enrolled.body["detail"].as_str().unwrap().contains("consent code"),
+        "{enrolled:?}"
+    );
+    let mut text = token.to_text();
+    text.truncate(text.len() - 10);
+    let damaged = scan(&teacher, &text).await;
+    assert_eq!(damaged.status, StatusCode::UNPROCESSABLE_ENTITY, "{damaged:?}");
+    let detail = damaged.body["detail"].as_str().unwrap();
+    assert!(detail.contains("could not be read"), "{damaged:?}");
+    assert!(!detail.contains("base64"), "{damaged:?}");
+
+    let pia = admin.person("guardian", "Pia", "", "").await;
+    let parent = admin.enroll(pia).await;
+    let own = SignedGrant::sign(
+        parent.grant(&[MediaKind::Photo], &[Purpose::WEBSITE]),
+        &[&parent.key],
+    )
+    .unwrap();
+    let refused = parent.submit(&own).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
+    assert_eq!(refused.code(), "not_a_student");
+}
+
 on_both_databases!(
+    a_code_of_the_wrong_kind_or_damaged_is_named_for_what_it_is,
     a_valid_token_scans_as_genuine_and_valid,
     a_revoked_token_scans_as_revoked_and_allows_nothing,
     an_altered_token_is_not_genuine,

@@ -18,6 +18,7 @@ use crate::cli::{
 };
 use crate::clock;
 use crate::output::{self, Table};
+use crate::sheet::{self, Card};
 
 #[derive(Deserialize, Serialize, Clone)]
 struct Person {
@@ -408,24 +409,11 @@ pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Do
         }
         return Ok(Done::Ok);
     };
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create the folder {}", out.display()))?;
     let format = if args.svg { "svg" } else { "png" };
-    let bar = if ctx.json() {
-        ProgressBar::with_draw_target(Some(people.len() as u64), ProgressDrawTarget::hidden())
-    } else {
-        ProgressBar::new(people.len() as u64)
-    };
+    // Every file's name first, so that nothing is made when one is taken.
     let mut used = HashSet::new();
-    let mut written = Vec::new();
+    let mut pictures = Vec::with_capacity(people.len());
     for person in &people {
-        let url = client.url(
-            &format!("/v1/people/{}/enrollment-codes", person.id),
-            &[("format", format)],
-        )?;
-        let answer = client
-            .send(Method::POST, url, Auth::Staff, Body::Json(b"{}".to_vec()))
-            .await
-            .with_context(|| format!("making an enrollment code for {}", person.name()))?;
         let mut stem = person
             .external_id
             .as_deref()
@@ -436,20 +424,105 @@ pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Do
             stem = format!("{stem}-{}", person.id);
             used.insert(stem.clone());
         }
-        let path = out.join(format!("{stem}.{format}"));
-        write_file(&path, &answer.bytes)?;
-        written.push(json!({"person": person.id, "display_name": person.display_name, "file": path}));
+        pictures.push(out.join(format!("{stem}.{format}")));
+    }
+    let mut groups: Vec<Option<&str>> = people.iter().map(|person| person.group.as_deref()).collect();
+    groups.sort();
+    groups.dedup();
+    let sheets: Vec<(Option<&str>, std::path::PathBuf)> = groups
+        .into_iter()
+        .map(|group| {
+            let name = match group {
+                Some(group) => format!("sheet-{}.html", file_stem(group)),
+                None => "sheet.html".to_owned(),
+            };
+            (group, out.join(name))
+        })
+        .collect();
+    if !args.force {
+        if let Some(taken) = pictures
+            .iter()
+            .chain(sheets.iter().map(|(_, path)| path))
+            .find(|path| path.exists())
+        {
+            anyhow::bail!(
+                "{} already exists: codes were written to {} before. Nothing was made or changed, and the \
+                 codes printed earlier still work (each once, until it expires). Choose another folder, or \
+                 add --force to write new codes over these files (the earlier codes then still work too, \
+                 until they are used or expire).",
+                taken.display(),
+                out.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create the folder {}", out.display()))?;
+    let bar = if ctx.json() {
+        ProgressBar::with_draw_target(Some(people.len() as u64), ProgressDrawTarget::hidden())
+    } else {
+        ProgressBar::new(people.len() as u64)
+    };
+    let mut codes = Vec::with_capacity(people.len());
+    for (person, path) in people.iter().zip(&pictures) {
+        let code: EnrollmentCode = client
+            .call(
+                Method::POST,
+                &format!("/v1/people/{}/enrollment-codes", person.id),
+                Auth::Staff,
+                &json!({}),
+            )
+            .await
+            .with_context(|| format!("making an enrollment code for {}", person.name()))?;
+        // The picture shows exactly what the server asked to be in the QR code.
+        let picture = if args.svg {
+            consent_qr::render_svg(&code.qr_text)?.into_bytes()
+        } else {
+            consent_qr::render_png(&code.qr_text, 8)?
+        };
+        write_file(path, &picture)?;
+        codes.push(code);
         bar.inc(1);
     }
     bar.finish_and_clear();
+    for (group, path) in &sheets {
+        let cards: Vec<Card<'_>> = people
+            .iter()
+            .zip(&codes)
+            .filter(|(person, _)| person.group.as_deref() == *group)
+            .map(|(person, code)| Card {
+                name: person.name(),
+                group: person.group.as_deref(),
+                qr_text: &code.qr_text,
+                code: &code.code,
+                valid_until: clock::day(code.expires_at),
+            })
+            .collect();
+        let title = group.map_or_else(
+            || "people without a class".to_owned(),
+            |group| format!("class {group}"),
+        );
+        write_file(path, sheet::render(&title, &cards)?.as_bytes())?;
+    }
     if ctx.json() {
-        output::json(&written)?;
+        let written: Vec<_> = people
+            .iter()
+            .zip(&pictures)
+            .map(|(person, path)| json!({"person": person.id, "display_name": person.display_name, "file": path}))
+            .collect();
+        let sheets: Vec<_> = sheets.iter().map(|(_, path)| path).collect();
+        output::json(&json!({"codes": written, "sheets": sheets}))?;
     } else {
+        let count = codes.len();
         println!(
-            "Wrote {} enrollment codes to {} ({format}, one per person, each valid once for 14 days).",
-            written.len(),
+            "Wrote {count} enrollment {} to {} ({format}, one per person, each valid once for 14 days).",
+            if count == 1 { "code" } else { "codes" },
             out.display()
         );
+        for (_, path) in &sheets {
+            println!(
+                "Print {} for the cards to hand out (name, class, QR code and what to do).",
+                path.display()
+            );
+        }
     }
     Ok(Done::Ok)
 }

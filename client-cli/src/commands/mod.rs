@@ -117,6 +117,9 @@ pub async fn run(cli: Cli) -> Result<Done> {
     }
 }
 
+/// How an enrollment code's text begins (a consent code's begins `consent:`).
+pub const ENROLLMENT_PREFIX: &str = "consent-enroll:";
+
 /// Reads the consent code (or enrollment code) in a photo of a QR code.
 fn read_code_photo(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

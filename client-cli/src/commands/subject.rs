@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use consent_protocol::{
-    Grant, GrantSigners, KeyHolder, KeyId, Keyring, MediaSet, PublicKey, PurposeSet, Revocation,
+    Grant, GrantSigners, KeyHolder, KeyId, Keyring, MediaSet, PublicKey, Purpose, PurposeSet, Revocation,
     RevocationId, RevocationScope, Role, SchoolId, Signature, SignedGrant, SignedRevocation, SigningKey,
     SubjectId, TokenId,
 };
@@ -23,6 +23,7 @@ use crate::cli::{CosignArgs, EnrollArgs, ExportArgs, GrantArgs, RevokeArgs, Show
 use crate::clock;
 use crate::config::Device;
 use crate::output::{self, Table};
+use crate::purposes;
 
 #[derive(Deserialize)]
 struct Enrolled {
@@ -92,7 +93,15 @@ pub async fn enroll(ctx: &Ctx, args: EnrollArgs) -> Result<Done> {
             device.school
         );
         println!("This device's key id: {}", device.key_id);
-        println!("Next: give consent, e.g. `consent grant --media photo --purpose website,yearbook`");
+        if device.kind == GUARDIAN {
+            let record = my_record(&client, &key).await;
+            println!("Next: {}", for_your_children(record.ok().as_ref()));
+        } else {
+            println!(
+                "Next: give consent, e.g. `consent grant --media photo --purpose website,yearbook` \
+                 (`consent grant --help` says what each purpose means)"
+            );
+        }
     }
     Ok(Done::Ok)
 }
@@ -106,6 +115,37 @@ fn enrollment_code(text: &str) -> &str {
         Some((_, code)) => code.split('&').next().unwrap_or(code),
         None => text,
     }
+}
+
+/// The kind of person a parent's (or other guardian's) device is enrolled for.
+const GUARDIAN: &str = "guardian";
+
+/// What a parent runs to give consent for each of their children: a parent
+/// names the child, since consent is never given for the parent themselves.
+fn for_your_children(record: Option<&MyRecord>) -> String {
+    let children = record
+        .map(|record| record.children.as_slice())
+        .unwrap_or_default();
+    if children.is_empty() {
+        return "as a parent you give consent for your child with `consent grant --child CHILD_ID \
+                --media photo --purpose website,yearbook`; the school must first link you to your child \
+                (then `consent status` shows the child and their id)"
+            .to_owned();
+    }
+    let commands: Vec<String> = children
+        .iter()
+        .map(|child| {
+            format!(
+                "`consent grant --child {} --media photo --purpose website,yearbook` (for {})",
+                child.person.id,
+                child.person.display_name.as_deref().unwrap_or("your child")
+            )
+        })
+        .collect();
+    format!(
+        "give consent for your child: {}; `consent grant --help` says what each purpose means",
+        commands.join(", or ")
+    )
 }
 
 /// What a grant allows, in words.
@@ -133,12 +173,30 @@ fn describe(grant: &Grant) -> Vec<(&'static str, String)> {
 fn print_described(grant: &Grant) {
     for (label, value) in describe(grant) {
         println!("  {:<10} {value}", format!("{label}:"));
+        if label == "allows" {
+            print_purpose_meanings(grant.purposes.iter(), 13);
+        }
+    }
+}
+
+/// What each purpose means, one line each, indented by `indent` spaces.
+fn print_purpose_meanings(chosen: impl Iterator<Item = Purpose>, indent: usize) {
+    for purpose in chosen {
+        println!("{:indent$}{purpose}: {}", "", purposes::describe(purpose));
     }
 }
 
 /// `consent grant`
 pub async fn grant(ctx: &Ctx, args: GrantArgs) -> Result<Done> {
     let (device, key) = ctx.paths.enrolled()?;
+    if device.kind == GUARDIAN && args.child.is_none() {
+        let record = my_record(&ctx.client()?, &key).await;
+        return Err(UsageError(format!(
+            "this device is enrolled for a parent or guardian, and consent is given for a child, not for a parent; {}",
+            for_your_children(record.ok().as_ref())
+        ))
+        .into());
+    }
     let now = clock::now();
     // A token holds from the moment it is made: the server refuses tokens
     // that are not valid yet.
@@ -659,6 +717,15 @@ fn print_record(record: &Record, prefix: &str) {
         }
         println!("  consent tokens:");
         table.print_indented(2);
+        let mut used: Vec<Purpose> = record
+            .tokens
+            .iter()
+            .flat_map(|token| token.grant.purposes.iter())
+            .collect();
+        used.sort();
+        used.dedup();
+        println!("  the purposes mean:");
+        print_purpose_meanings(used.into_iter(), 4);
     }
     if !record.revocations.is_empty() {
         println!("  revocations: {}", record.revocations.len());

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{read_code_photo, Ctx, Done};
+use super::{read_code_photo, Ctx, Done, ENROLLMENT_PREFIX};
 use crate::api::{ApiProblem, Auth, Client};
 use crate::cli::{CheckArgs, PublishArgs, ScanArgs};
 use crate::clock::{self, human_duration};
@@ -54,6 +54,16 @@ pub enum Finding {
     /// Genuine, but the server allows nothing under it now (for example the
     /// person's record was erased).
     Withheld,
+    /// The code could not be read (damaged, badly scanned, cut short): not
+    /// forged, just unread; the answer is to scan again.
+    Unreadable {
+        /// The protocol's stable code.
+        code: &'static str,
+        /// Why, for people.
+        reason: String,
+    },
+    /// An enrollment code (it enrolls a phone once), not a consent code.
+    EnrollmentCode,
 }
 
 impl Finding {
@@ -66,6 +76,8 @@ impl Finding {
             Finding::Revoked { .. } => "revoked",
             Finding::GuardianMissing => "guardian_missing",
             Finding::Withheld => "not_allowed",
+            Finding::Unreadable { .. } => "unreadable",
+            Finding::EnrollmentCode => "enrollment_code",
         }
     }
 
@@ -130,9 +142,18 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
     let token = match SignedGrant::from_text(&text) {
         Ok(token) => token,
         Err(error) => {
-            let finding = Finding::NotGenuine {
-                code: error.code().to_owned(),
-                reason: format!("this is not a readable consent code: {error}"),
+            let finding = if text.trim_start().starts_with(ENROLLMENT_PREFIX) {
+                Finding::EnrollmentCode
+            } else if error.unreadable() {
+                Finding::Unreadable {
+                    code: error.code(),
+                    reason: error.to_string(),
+                }
+            } else {
+                Finding::NotGenuine {
+                    code: error.code().to_owned(),
+                    reason: error.to_string(),
+                }
             };
             report_scan(ctx, None, &finding, None, AgeRule::Unknown, None)?;
             return Ok(Done::NotAllowed);
@@ -340,7 +361,7 @@ fn refused_scan(problem: &ApiProblem, grant: &Grant) -> Option<Finding> {
         },
         (422, code) => Finding::NotGenuine {
             code: code.to_owned(),
-            reason: format!("this is not a readable consent code: {}", problem.detail),
+            reason: format!("the server refused the code: {}", problem.detail),
         },
         _ => return None,
     })
@@ -395,6 +416,15 @@ fn report_scan(
             "the server allows nothing under this code now (the person's record may have been erased)"
                 .to_owned()
         }
+        Finding::Unreadable { reason, .. } => {
+            format!(
+                "could not read the code, scan it again (hold it steady, closer, in good light): {reason}"
+            )
+        }
+        Finding::EnrollmentCode => "this is an enrollment code, which enrolls a person's phone or computer \
+             once (`consent enroll`); it says nothing about consent: ask the person to show their consent \
+             code (`consent show`)"
+            .to_owned(),
     };
     let grant = token.map(SignedGrant::unverified);
     let next = match (finding, grant) {
@@ -428,6 +458,11 @@ fn report_scan(
             "genuine": finding.genuine(),
             "status": if stale && *finding == Finding::Valid { "cache_too_old" } else { finding.code() },
             "reason": reason,
+            "error": match finding {
+                Finding::Unreadable { code, .. } => Some(*code),
+                Finding::NotGenuine { code, .. } => Some(code.as_str()),
+                _ => None,
+            },
             "next": next,
             "token_id": grant.map(|g| g.token_id),
             "person": grant.map(|g| g.subject),
@@ -446,6 +481,8 @@ fn report_scan(
         (true, _, _) => "VALID",
         (false, true, true) if *finding == Finding::Valid => "NOT CONFIRMED",
         (false, true, _) => "NOT VALID",
+        (false, _, _) if matches!(finding, Finding::Unreadable { .. }) => "UNREADABLE",
+        (false, _, _) if *finding == Finding::EnrollmentCode => "NOT A CONSENT CODE",
         (false, false, _) => "NOT GENUINE",
     };
     println!("{verdict}: {reason}");
@@ -703,6 +740,33 @@ fn print_verdicts(verdicts: &[NamedVerdict]) {
     table.print();
 }
 
+#[derive(Deserialize)]
+struct PersonName {
+    display_name: Option<String>,
+}
+
+/// The verdicts of a refused publication, each with the person's name
+/// (looked up by id; a name that cannot be looked up is left out).
+async fn named(client: &Client, verdicts: &[serde_json::Value]) -> Vec<NamedVerdict> {
+    let mut named = Vec::with_capacity(verdicts.len());
+    for verdict in verdicts {
+        let Ok(verdict) = serde_json::from_value::<consent_protocol::Verdict>(verdict.clone()) else {
+            continue;
+        };
+        let person: Option<PersonName> = client
+            .get(&format!("/v1/people/{}", verdict.subject), &[], Auth::Staff)
+            .await
+            .ok();
+        named.push(NamedVerdict {
+            person: verdict.subject,
+            display_name: person.and_then(|person| person.display_name),
+            outcome: verdict.outcome,
+            token: verdict.token.map(|token| token.to_string()),
+        });
+    }
+    named
+}
+
 #[derive(Deserialize, Serialize)]
 struct Published {
     publication: i64,
@@ -729,24 +793,23 @@ pub async fn publish(ctx: &Ctx, args: PublishArgs) -> Result<Done> {
             else {
                 return Err(error.context("recording the publication"));
             };
+            let verdicts = named(&client, &problem.verdicts).await;
             if ctx.json() {
-                output::json(
-                    &json!({"published": false, "code": problem.code, "verdicts": problem.verdicts}),
-                )?;
+                output::json(&json!({"published": false, "code": problem.code, "verdicts": verdicts}))?;
             } else {
-                println!("NOT RECORDED: consent no longer holds for everyone in it. Do not publish it.");
-                let verdicts: Vec<NamedVerdict> = problem
-                    .verdicts
+                let refused = verdicts
                     .iter()
-                    .filter_map(|v| serde_json::from_value(v.clone()).ok())
-                    .map(|v: consent_protocol::Verdict| NamedVerdict {
-                        person: v.subject,
-                        display_name: None,
-                        outcome: v.outcome,
-                        token: v.token.map(|t| t.to_string()),
-                    })
-                    .collect();
+                    .filter(|verdict| verdict.outcome != Outcome::Allowed)
+                    .count();
+                println!(
+                    "NOT RECORDED: {refused} of {} people in it may not appear (why, per person, below). \
+                     Do not publish it as it is.",
+                    verdicts.len()
+                );
                 print_verdicts(&verdicts);
+                println!(
+                    "Leave out or blur the people who may not appear, check again, and publish with the new receipt."
+                );
             }
             return Ok(Done::NotAllowed);
         }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use consent_protocol::{
-    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
-    SubjectId, Verdict, MAX_VERDICTS,
+    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedReceipt, SubjectId,
+    Verdict, MAX_VERDICTS,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::consent::read_consent_code;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Publishers, Staff};
 use super::openapi::{
@@ -202,7 +203,7 @@ async fn resolve_people(state: &AppState, school: &School, request: &CheckReques
         people.insert(person.id, person);
     }
     for text in &request.tokens {
-        let token = SignedGrant::from_text(text)?;
+        let token = read_consent_code(text)?;
         let grant = token.unverified();
         if grant.school != school.id {
             return Err(ApiError::bad_request(

@@ -19,7 +19,7 @@ use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
-use super::people::person_id;
+use super::people::{person_id, ENROLLMENT_PREFIX};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::needs_guardian;
@@ -73,7 +73,7 @@ async fn submit_grant(
     State(state): State<AppState>,
     Json(submission): Json<TokenSubmission>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let token = SignedGrant::from_text(&submission.token)?;
+    let token = read_consent_code(&submission.token)?;
     let grant = token.unverified();
     let school = state.store.school(grant.school).await.map_err(unknown_school)?;
     let person = state
@@ -81,8 +81,17 @@ async fn submit_grant(
         .person(school.id, grant.subject)
         .await
         .map_err(unknown_subject)?;
-    if person.erased || person.kind != PersonKind::Student {
+    if person.erased {
         return Err(unknown_subject(StoreError::NotFound));
+    }
+    if person.kind != PersonKind::Student {
+        // A parent's own device names the parent unless told otherwise:
+        // say whom consent is for, rather than "unknown person".
+        return Err(ApiError::bad_request(
+            "not_a_student",
+            "the token names a parent or guardian, but consent is given for a student: \
+             a parent signs a token that names their child",
+        ));
     }
     let keyring = state.store.keyring_for_grant(school.id, grant).await?;
     let now = now();
@@ -111,6 +120,20 @@ async fn submit_grant(
             recorded,
         }),
     ))
+}
+
+/// Reads a consent code someone scanned, typed or submitted. An enrollment
+/// code given by mistake is named as such, so that whoever holds it learns
+/// what it is instead of "not a consent code".
+pub(super) fn read_consent_code(text: &str) -> ApiResult<SignedGrant> {
+    if text.trim_start().starts_with(ENROLLMENT_PREFIX) {
+        return Err(ApiError::bad_request(
+            "not_a_consent_code",
+            "this is an enrollment code, which enrolls a person's phone or computer once; \
+             it is not a consent code: ask the person to show their consent code",
+        ));
+    }
+    Ok(SignedGrant::from_text(text)?)
 }
 
 fn unknown_school(error: StoreError) -> ApiError {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use consent_protocol::{KeyId, PublicKey, SchoolId, SubjectId};
+use consent_protocol::{KeyId, PublicKey, SchoolId, SubjectId, PREFIX as CONSENT_PREFIX};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -189,8 +189,17 @@ async fn enroll(
     Json(request): Json<Enrollment>,
 ) -> ApiResult<(StatusCode, Json<Enrolled>)> {
     let key = PublicKey::from_hex(request.public_key.trim())?;
-    state.enrollment_attempts.begin(client)?;
     let code = request.code.trim();
+    if code.starts_with(CONSENT_PREFIX) {
+        // Someone's consent code, scanned by mistake: no guess at a code,
+        // so it is not counted against the client.
+        return Err(ApiError::bad_request(
+            "not_an_enrollment_code",
+            "this is a consent code (it shows someone's consent to teachers), not an enrollment code: \
+             enroll with the enrollment code the school gave you",
+        ));
+    }
+    state.enrollment_attempts.begin(client)?;
     let code = code
         .strip_prefix(ENROLLMENT_PREFIX)
         .unwrap_or(code)

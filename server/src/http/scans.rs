@@ -3,13 +3,13 @@
 //! question, not a decision, so it leaves no receipt and no log entry.
 
 use axum::extract::State;
-use consent_protocol::{Error as TokenError, Grant, MediaKind, Purpose, SignedGrant, SubjectId};
+use consent_protocol::{Error as TokenError, Grant, MediaKind, Purpose, SubjectId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::consent::TokenSubmission;
+use super::consent::{read_consent_code, TokenSubmission};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Publishers, Staff};
 use super::openapi::{BadRequest, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType};
@@ -108,7 +108,7 @@ async fn scan(
     staff: Staff<Publishers>,
     Json(submission): Json<TokenSubmission>,
 ) -> ApiResult<Json<Scan>> {
-    let token = SignedGrant::from_text(&submission.token)?;
+    let token = read_consent_code(&submission.token)?;
     let grant = token.unverified();
     if grant.school != staff.member.school {
         return Err(ApiError::bad_request(
