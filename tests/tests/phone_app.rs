@@ -9,7 +9,7 @@
 
 use consent_protocol::SubjectId;
 use consent_tests::browser::{Browser, Language, Screen};
-use consent_tests::{media_hash, Api, Db, TestServer};
+use consent_tests::{media_hash, on_both_databases, Api, Db, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -435,9 +435,10 @@ async fn pages_speak_dutch_to_dutch_browsers_and_remember_the_switch() {
     assert!(!html.contains("<script>"));
 }
 
-#[tokio::test]
-async fn the_printed_code_links_to_the_app_with_the_code_out_of_server_logs() {
-    let server = TestServer::start(Db::Sqlite).await.unwrap();
+async fn the_printed_code_links_to_the_app_with_the_code_out_of_server_logs(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
     let (admin, _) = school(&server).await;
     let sam = admin.person("student", "Sam", "3B", "2008-05-01").await;
     let code = admin
@@ -466,9 +467,10 @@ async fn the_printed_code_links_to_the_app_with_the_code_out_of_server_logs() {
     );
 }
 
-#[tokio::test]
-async fn a_childs_record_names_the_guardians_who_can_cosign() {
-    let server = TestServer::start(Db::Sqlite).await.unwrap();
+async fn a_childs_record_names_the_guardians_who_can_cosign(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
     let (admin, _) = school(&server).await;
     let yara = admin.person("student", "Yara", "1A", "2013-09-01").await;
     let sam = admin.person("student", "Sam", "3B", "2008-05-01").await;
@@ -493,3 +495,10 @@ async fn a_childs_record_names_the_guardians_who_can_cosign() {
     assert_eq!(record["needs_guardian"], false);
     assert_eq!(record["guardians"], json!([]));
 }
+
+// The API parts of the app (the link in printed codes, the record's
+// guardians) on both databases; the browser flows above run on SQLite.
+on_both_databases!(
+    the_printed_code_links_to_the_app_with_the_code_out_of_server_logs,
+    a_childs_record_names_the_guardians_who_can_cosign,
+);
