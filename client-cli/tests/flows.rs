@@ -203,7 +203,7 @@ async fn consent_flows_from_grant_to_takedown(db: Db) {
     assert!(rescanned.stdout.starts_with("NOT VALID"), "{rescanned:#?}");
     assert!(rescanned.stdout.contains("withdrawn"), "{rescanned:#?}");
     let refused = teacher
-        .run(&["publish", "--receipt", &receipt, "--channel", "instagram"])
+        .run(&["publish", "--receipt", &receipt, "--channel", "website"])
         .await
         .exits(3);
     assert!(refused.stdout.contains("NOT RECORDED"), "{refused:#?}");

@@ -186,7 +186,7 @@ async fn revoked_token_is_denied_and_its_publication_flagged(db: Db) {
     let again = teacher
         .post(
             "/v1/publications",
-            json!({"receipt_id": checked["receipt_id"], "channel": "instagram"}),
+            json!({"receipt_id": checked["receipt_id"], "channel": "website"}),
         )
         .await;
     assert_eq!(

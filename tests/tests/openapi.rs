@@ -693,7 +693,7 @@ async fn every_answer_is_one_the_document_describes() {
         .post(
             &teacher,
             "/v1/publications",
-            json!({"receipt_id": allowed.body["receipt_id"], "channel": "instagram"}),
+            json!({"receipt_id": allowed.body["receipt_id"], "channel": "website"}),
         )
         .await;
     assert_eq!(refused.code(), "consent_missing", "{refused:?}");

@@ -2,6 +2,7 @@
 //! resource, one error type.
 
 mod audit;
+mod channels;
 mod checks;
 mod consent;
 mod devices;
@@ -79,6 +80,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(checks::router())
         .merge(scans::router())
         .merge(publications::router())
+        .merge(channels::router())
         .merge(audit::router())
 }
 

@@ -16,6 +16,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use super::schemas;
+use super::channels::known_channel;
 use super::school::checked_text;
 use super::{now, now_unix, AppState};
 use crate::policy::{standing, Question, Standing};
@@ -34,11 +35,9 @@ struct PublishRequest {
     /// The receipt of the check made before publishing.
     #[schema(value_type = schemas::ReceiptId)]
     receipt_id: String,
-    /// Where it is published: `website`, `instagram`, `newsletter 2026-12`, ...
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
-    )]
+    /// Where it is published: one of the school's channels (`GET /v1/channels`),
+    /// in any case. Its purpose must be the one the receipt's check was for.
+    #[schema(value_type = schemas::ChannelName)]
     channel: String,
     /// The address, when it has one.
     #[schema(
@@ -57,9 +56,12 @@ struct Published {
     check: CheckAnswer,
 }
 
-/// Records a publication. Consent is checked again at this moment, for the
-/// same media, purpose and people as the receipt; if anyone is no longer
-/// allowed, nothing is recorded and the answer says who and why.
+/// Records a publication. The channel must be one of the school's, for the
+/// purpose the receipt's check was for (`channel_not_covered` otherwise: a
+/// check for the website does not cover Instagram). Consent is checked again
+/// at this moment, for the channel's purpose and the receipt's media and
+/// people; if anyone is no longer allowed, nothing is recorded and the
+/// answer says who and why.
 #[utoipa::path(
     post,
     path = "/v1/publications",
@@ -89,7 +91,7 @@ async fn publish(
             "a receipt id is 32 lowercase hexadecimal characters",
         )
     })?;
-    let channel = checked_text("channel", &request.channel, 200)?.to_owned();
+    let channel = known_channel(&state.store, school.id, &request.channel).await?;
     let url = request
         .url
         .as_deref()
@@ -97,13 +99,21 @@ async fn publish(
         .transpose()?;
     let earlier = state.store.receipt(school.id, receipt_id).await?;
     let earlier = earlier.unverified();
+    // A check for the website says nothing about Instagram: the channel's
+    // purpose must be the one the receipt's check was for.
+    if channel.purpose != earlier.purpose {
+        return Err(ApiError::ChannelNotCovered {
+            channel,
+            checked: earlier.purpose,
+        });
+    }
     let mut people = Vec::with_capacity(earlier.verdicts.len());
     for verdict in &earlier.verdicts {
         people.push(state.store.person(school.id, verdict.subject).await?);
     }
     let question = Question {
         media_kind: earlier.media_kind,
-        purpose: earlier.purpose,
+        purpose: channel.purpose,
         now: now(),
     };
     let check = decide(
@@ -124,8 +134,8 @@ async fn publish(
     let publication = NewPublication {
         media_hash: earlier.media_hash,
         media_kind: earlier.media_kind.to_string(),
-        purpose: earlier.purpose.to_string(),
-        channel,
+        purpose: channel.purpose.to_string(),
+        channel: channel.name,
         url,
         receipt: check.receipt_id,
         people: check
