@@ -51,7 +51,11 @@ async fn consent_for_the_website_does_not_cover_instagram(db: Db) {
         detail.starts_with("channel instagram is social-media; the check was for website"),
         "{detail}"
     );
-    assert_eq!(comms.get("/v1/publications").await.body, json!([]), "nothing was recorded");
+    assert_eq!(
+        comms.get("/v1/publications").await.body,
+        json!([]),
+        "nothing was recorded"
+    );
 
     // A check for social media says she may not appear there.
     let for_social = teacher
@@ -117,23 +121,42 @@ async fn administrators_keep_the_schools_channels(db: Db) {
         ("yearbook", "yearbook"),
     ] {
         assert!(
-            defaults.body.as_array().unwrap().contains(&json!({"name": name, "purpose": purpose})),
+            defaults
+                .body
+                .as_array()
+                .unwrap()
+                .contains(&json!({"name": name, "purpose": purpose})),
             "{name}: {defaults:?}"
         );
     }
 
     // The hallway screen shows what the website may show.
     let added = admin
-        .send(Method::PUT, "/v1/channels/Hallway%20Screen", Some(json!({"purpose": "website"})))
+        .send(
+            Method::PUT,
+            "/v1/channels/Hallway%20Screen",
+            Some(json!({"purpose": "website"})),
+        )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{added:?}");
-    assert_eq!(added.body, json!({"name": "hallway screen", "purpose": "website"}));
+    assert_eq!(
+        added.body,
+        json!({"name": "hallway screen", "purpose": "website"})
+    );
     let by_teacher = teacher
-        .send(Method::PUT, "/v1/channels/blog", Some(json!({"purpose": "website"})))
+        .send(
+            Method::PUT,
+            "/v1/channels/blog",
+            Some(json!({"purpose": "website"})),
+        )
         .await;
     assert_eq!(by_teacher.status, StatusCode::FORBIDDEN, "{by_teacher:?}");
     let bad = admin
-        .send(Method::PUT, "/v1/channels/blog", Some(json!({"purpose": "everywhere"})))
+        .send(
+            Method::PUT,
+            "/v1/channels/blog",
+            Some(json!({"purpose": "everywhere"})),
+        )
         .await;
     assert_eq!(bad.code(), "bad_purpose", "{bad:?}");
 
@@ -143,7 +166,11 @@ async fn administrators_keep_the_schools_channels(db: Db) {
 
     // A channel moved to another purpose is checked for that one.
     admin
-        .send(Method::PUT, "/v1/channels/hallway%20screen", Some(json!({"purpose": "press"})))
+        .send(
+            Method::PUT,
+            "/v1/channels/hallway%20screen",
+            Some(json!({"purpose": "press"})),
+        )
         .await;
     let moved = publish(&teacher, &for_website, "hallway screen").await;
     assert_eq!(moved.code(), "channel_not_covered", "{moved:?}");

@@ -107,7 +107,9 @@ async fn set_channel(
         purpose: request
             .purpose
             .parse()
-            .map_err(|e: consent_protocol::UnknownPurpose| ApiError::bad_request("bad_purpose", e.to_string()))?,
+            .map_err(|e: consent_protocol::UnknownPurpose| {
+                ApiError::bad_request("bad_purpose", e.to_string())
+            })?,
     };
     state
         .store

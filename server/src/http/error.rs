@@ -118,9 +118,9 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest { .. } | ApiError::UnknownChannel { .. } | ApiError::AmbiguousPerson { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::BadRequest { .. }
+            | ApiError::UnknownChannel { .. }
+            | ApiError::AmbiguousPerson { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,

@@ -5,6 +5,7 @@ mod audit;
 mod channels;
 mod checks;
 mod consent;
+mod csv_export;
 mod devices;
 pub mod error;
 mod extract;

@@ -1,22 +1,28 @@
 //! Publications: recorded after a publish-time re-check, audited against
 //! consent as it stands now, and taken down when it no longer holds.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use consent_protocol::{Outcome, ReceiptId, SubjectId};
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::channels::known_channel;
 use super::checks::{decide, CheckAnswer};
+use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Path, Publishers, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use super::schemas;
-use super::channels::known_channel;
 use super::school::checked_text;
 use super::{now, now_unix, AppState};
 use crate::policy::{standing, Question, Standing};
@@ -168,6 +174,9 @@ async fn publish(
 struct PublicationFilter {
     /// Only publications that must be taken down.
     flagged: Option<bool>,
+    /// `json` (the default) or `csv`.
+    #[param(value_type = Option<schemas::ReportFormat>)]
+    format: Option<String>,
 }
 
 /// A person in a publication, with whether their consent still stands.
@@ -176,6 +185,9 @@ struct PersonStanding {
     /// The person.
     #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// Their name, unless erased.
+    #[schema(required = true)]
+    display_name: Option<String>,
     /// The token their consent rested on.
     #[schema(value_type = schemas::TokenId)]
     token: String,
@@ -197,7 +209,23 @@ struct AuditedPublication {
     needs_takedown: bool,
 }
 
-/// Every publication, or with `?flagged=true` those that must come down.
+/// The publications CSV's columns: one row per publication.
+const PUBLICATION_COLUMNS: [&str; 10] = [
+    "publication",
+    "published_at",
+    "channel",
+    "purpose",
+    "media_kind",
+    "url",
+    "people",
+    "status",
+    "taken_down_at",
+    "consent_lost",
+];
+
+/// Every publication, or with `?flagged=true` those that must come down, as
+/// JSON or `?format=csv` (one row per publication; `consent_lost` names who
+/// no longer has consent, and since when).
 #[utoipa::path(
     get,
     path = "/v1/publications",
@@ -205,7 +233,11 @@ struct AuditedPublication {
     security(("bearer" = [])),
     params(PublicationFilter),
     responses(
-        (status = 200, description = "The publications, each with consent as it stands now.", body = Vec<AuditedPublication>),
+        (status = 200, description = "The publications, each with consent as it stands now.", content(
+            (Vec<AuditedPublication> = "application/json"),
+            (String = "text/csv", example = "publication,published_at,channel,purpose,media_kind,url,people,status,taken_down_at,consent_lost\n\
+                1,2026-11-20T10:00:00Z,website,website,photo,https://school.example/news/1,1,take_down,,Sam de Groot: revoked since 2026-11-21T08:00:00Z\n")
+        )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden)
@@ -215,7 +247,11 @@ async fn list_publications(
     State(state): State<AppState>,
     staff: Staff<Auditors>,
     Query(filter): Query<PublicationFilter>,
-) -> ApiResult<Json<Vec<AuditedPublication>>> {
+) -> ApiResult<Response> {
+    let format = filter.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::bad_request("bad_format", "format is json or csv"));
+    }
     let school = staff.member.school;
     let publications = state.store.publications(school, None).await?;
     let now = now();
@@ -224,11 +260,19 @@ async fn list_publications(
         let ids: Vec<SubjectId> = publication.people.iter().map(|p| p.person).collect();
         let tokens = state.store.grants_of(school, &ids).await?;
         let revocations = state.store.revocations_of(school, &ids).await?;
+        let names: BTreeMap<SubjectId, Option<String>> = state
+            .store
+            .people_with_ids(school, &ids)
+            .await?
+            .into_iter()
+            .map(|person| (person.id, person.display_name))
+            .collect();
         let people_now: Vec<PersonStanding> = publication
             .people
             .iter()
             .map(|p| PersonStanding {
                 person: p.person,
+                display_name: names.get(&p.person).cloned().flatten(),
                 token: p.token.to_string(),
                 standing: standing(p.token, &tokens, &revocations, now),
             })
@@ -244,7 +288,58 @@ async fn list_publications(
             needs_takedown,
         });
     }
-    Ok(Json(audited))
+    if format == "json" {
+        return Ok(Json(audited).into_response());
+    }
+    let rows: Vec<Vec<String>> = audited.iter().map(publication_row).collect();
+    csv_response(&PUBLICATION_COLUMNS, &rows)
+}
+
+/// A moment as a spreadsheet reads it: RFC 3339 in UTC.
+fn moment(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// One publication as a row of [`PUBLICATION_COLUMNS`].
+fn publication_row(audited: &AuditedPublication) -> Vec<String> {
+    let publication = &audited.publication;
+    let status = if publication.taken_down_at.is_some() {
+        "taken_down"
+    } else if audited.needs_takedown {
+        "take_down"
+    } else {
+        "live"
+    };
+    let lost: Vec<String> = audited
+        .people_now
+        .iter()
+        .filter(|p| p.standing.needs_takedown())
+        .map(|p| {
+            let name = p.display_name.as_deref().unwrap_or("(erased)");
+            match p.standing {
+                Standing::Revoked { since } if since > 0 => {
+                    format!("{name}: revoked since {}", moment(since))
+                }
+                Standing::Expired { since } => format!("{name}: expired since {}", moment(since)),
+                Standing::Revoked { .. } | Standing::Valid => format!("{name}: revoked"),
+            }
+        })
+        .collect();
+    vec![
+        publication.id.to_string(),
+        moment(publication.published_at),
+        publication.channel.clone(),
+        publication.purpose.clone(),
+        publication.media_kind.clone(),
+        publication.url.clone().unwrap_or_default(),
+        publication.people.len().to_string(),
+        status.to_owned(),
+        publication.taken_down_at.map(moment).unwrap_or_default(),
+        lost.join("; "),
+    ]
 }
 
 /// Marks a publication as taken down.
