@@ -29,14 +29,15 @@ const MAX_NAME: usize = 50;
 /// A channel's name as staff type it, in the lowercase it is stored in:
 /// `Instagram` and `instagram` are one channel.
 pub(super) fn channel_name(text: &str) -> ApiResult<String> {
-    let name = text.trim();
+    // Lowercase first: a few letters grow when lowercased (İ is i and a dot).
+    let name = text.trim().to_lowercase();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
             "bad_channel",
             format!("a channel's name is 1 to {MAX_NAME} characters of text, such as instagram"),
         ));
     }
-    Ok(name.to_lowercase())
+    Ok(name)
 }
 
 /// The school's channel named `text`, or an `unknown_channel` problem that
