@@ -139,7 +139,7 @@ async fn create_person(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PeopleFilter {
-    /// Only the people of this class or group.
+    /// Only the people of this class or group, named in any case (`3b` is 3B).
     group: Option<String>,
 }
 
