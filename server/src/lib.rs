@@ -8,6 +8,7 @@ pub mod policy;
 pub mod retention;
 mod signing_key;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
