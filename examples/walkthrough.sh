@@ -16,8 +16,8 @@ people=$(as admin people list --group 3B --json)
 sam=$(id_of "Sam de Groot" <<< "$people")
 yara=$(id_of "Yara Bakker" <<< "$people")
 [ -n "$sam" ] && [ -n "$yara" ] || fail "the imported class is not listed"
-pia=$(as admin people add --kind guardian --name "Pia Bakker" --json | field id)
-as admin guardian link --guardian "$pia" --child "$yara"
+as admin people add --kind guardian --name "Pia Bakker"
+as admin guardian link --guardian "Pia Bakker" --child "Yara Bakker"
 teacher_id=$(as admin staff add --name "T. Visser" --role teacher --json | number id)
 comms_id=$(as admin staff add --name "C. Smit" --role communications --json | number id)
 as teacher login --token "$(as admin staff token "$teacher_id" --json | field token)"
@@ -37,17 +37,23 @@ as sam show "$token" --png "$work/sam-consent.png"
 step "Yara (12) cannot consent alone; her parent co-signs"
 as yara enroll --photo "$work/codes/1003.png"
 expect_exit 1 as yara grant --media photo --purpose website
-as pia enroll "$(as admin enrollment-codes --person "$pia" --json | field qr_text)"
+as pia enroll "$(as admin enrollment-codes --person "Pia Bakker" --json | field qr_text)"
 expect_exit 2 as pia grant --media photo --purpose website   # a parent names the child with --child
 pia_key=$(as pia status --json | field key_id)
 as yara grant --media photo --purpose website --guardian-key "$pia_key" --out "$work/pending.txt"
 as pia cosign --yes "$work/pending.txt"
 
-step "The teacher scans Sam's code, checks a class photo and publishes it"
+step "The teacher scans Sam's code, checks a class photo and publishes it (on a channel for the website)"
 as teacher scan --photo "$work/sam-consent.png"
 printf 'a class photo of 3B (only its hash leaves the device)' > "$work/class-photo.jpg"
 expect_exit 3 as teacher check "$work/class-photo.jpg" --purpose website --group 3B
-receipt=$(as teacher check "$work/class-photo.jpg" --purpose website --person "$sam" --person "$yara" --json | field receipt_id)
+receipt=$(as teacher check "$work/class-photo.jpg" --purpose website --person 1001 --person "Yara Bakker" --json | field receipt_id)
+[ -n "$receipt" ] || fail "no receipt id"
+set +e; refused=$(as teacher publish --receipt "$receipt" --channel instagram); got=$?; set -e
+printf '%s\n' "$refused"
+[ "$got" -eq 3 ] || fail "publishing on instagram after a check for the website exited $got, expected 3"
+grep -q "NOT RECORDED: channel instagram is social-media; the check was for website" <<< "$refused" \
+  || fail "publishing on instagram after a check for the website was not refused for its channel"
 publication=$(as teacher publish --receipt "$receipt" --channel website --url https://school.example/news/1 --json | number publication)
 [ -n "$publication" ] || fail "no publication id"
 
@@ -60,7 +66,9 @@ as comms publications --flagged
 as comms publications --flagged --json | grep "\"id\": $publication" > /dev/null || fail "publication $publication is not flagged"
 as comms takedown "$publication"
 [ "$(as comms publications --flagged --json | tr -d ' \n')" = "[]" ] || fail "the publication is still flagged"
+as comms publications --csv | grep -q ",website,website,photo,https://school.example/news/1,2,taken_down," \
+  || fail "the publications CSV does not list the publication as taken down"
 as comms audit verify
-as comms report coverage --purpose website
+as comms report coverage --purpose website --csv
 
 printf '\nwalkthrough passed\n'

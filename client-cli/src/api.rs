@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use consent_protocol::{sign_request, PublicKey, SigningKey};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -137,7 +138,9 @@ impl ApiProblem {
             }
             "bad_csv" => "fix that line and import the file again; people already imported are updated, not duplicated",
             "unknown_group" => "check the group's name with `consent people list`",
-            "unknown_person" | "bad_person_id" if self.staff => "check the person's id with `consent people list`",
+            "unknown_person" | "bad_person_id" if self.staff => {
+                "name people by id, external id (student number) or full name; `consent people list` shows them"
+            }
             "unknown_person" => {
                 "the school does not know the person this names: a parent names their child with --child \
                  (`consent status` shows your children and their ids); if the id is right, ask the school"
@@ -145,6 +148,10 @@ impl ApiProblem {
             "not_a_student" => {
                 "as a parent, give consent for your child: `consent grant --child CHILD_ID --media ... --purpose ...` \
                  (`consent status` shows your children and their ids)"
+            }
+            "ambiguous_person" => "name that person by external id or id instead; `consent people list` shows them",
+            "unknown_channel" => {
+                "use one of the school's channels (`consent channels list`); an administrator adds one with `consent channels set NAME --purpose PURPOSE`"
             }
             "conflict" => "it is already recorded; nothing was changed",
             "internal" => "the server failed and logged the details; try again, and tell its administrator if it persists",
@@ -154,6 +161,27 @@ impl ApiProblem {
             _ => return None,
         })
     }
+}
+
+/// Bytes that must be escaped in one segment of a path: besides what URLs
+/// never hold raw, `/`, `?`, `#` and `%`, so that a person named `1/2` or
+/// `50%` stays one segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// `text` (a person's name, a channel's name) as one path segment.
+pub fn segment(text: &str) -> String {
+    utf8_percent_encode(text.trim(), SEGMENT).to_string()
 }
 
 impl Client {

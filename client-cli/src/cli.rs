@@ -15,7 +15,12 @@ Commands by who uses them:
   students, parents enroll, grant, cosign, show, revoke, status, export
   teachers          scan, sync, check, publish
   communications    publications, takedown, audit verify, report coverage
-  administrators    people, guardian link, staff, enrollment-codes, device cut-off, school
+  administrators    people, guardian link, staff, enrollment-codes, device cut-off, school,
+                    channels
+
+Staff name people by id, by external id (the student number on the class list)
+or by full name, and groups in any case: --person 1001, --person \"Sam de Groot\",
+--group 3b.
 
 Exit codes (for scripts):
   0  done; for check and scan: allowed / valid
@@ -145,18 +150,23 @@ Examples:\n  consent scan consent:AQE...\n  consent scan --photo code.jpg\n  con
         group(ArgGroup::new("who").required(true).multiple(true).args(["person", "code", "code_photo", "group"])),
         after_help = "The file is hashed here (SHA-256); only the hash is sent. Prints a verdict per\n\
 person and the receipt id to publish with. Exit code 0 when everyone may appear, 3 when not.\n\n\
-Examples:\n  consent check class-photo.jpg --purpose website --group 3B\n  consent check match.mp4 --purpose social-media --person 5f0c... --person 91be...\n  consent check portrait.jpg --purpose yearbook --code-photo their-code.png"
+Examples:\n  consent check class-photo.jpg --purpose website --group 3B\n  consent check match.mp4 --purpose social-media --person 1001 --person \"Yara Bakker\"\n  consent check portrait.jpg --purpose yearbook --code-photo their-code.png"
     )]
     Check(CheckArgs),
     /// Record a publication of checked media (consent is checked again).
     #[command(
-        after_help = "Exit code 3 when someone's consent no longer holds; nothing is recorded then.\n\n\
-Examples:\n  consent publish --receipt 7c1e... --channel website --url https://school.example/news/12\n  consent publish --receipt 7c1e... --channel \"newsletter 2026-12\""
+        after_help = "The channel must be for the purpose the photo was checked for: a check for the website\n\
+does not cover instagram (social-media). `consent channels list` shows each channel's purpose.\n\
+Exit code 3 when the channel is for another purpose or someone's consent no longer holds;\n\
+nothing is recorded then.\n\n\
+Examples:\n  consent publish --receipt 7c1e... --channel website --url https://school.example/news/12\n  consent publish --receipt 7c1e... --channel instagram"
     )]
     Publish(PublishArgs),
 
     /// Publications with their consent status then and now.
-    #[command(after_help = "Examples:\n  consent publications\n  consent publications --flagged")]
+    #[command(
+        after_help = "Examples:\n  consent publications\n  consent publications --flagged\n  consent publications --csv > publications.csv"
+    )]
     Publications(PublicationsArgs),
     /// Mark a publication as taken down.
     #[command(after_help = "Example:\n  consent takedown 12")]
@@ -185,7 +195,7 @@ Examples:\n  consent publish --receipt 7c1e... --channel website --url https://s
 named by the person's external id (their number in the school's administration), else by person\n\
 id, and a sheet to print per class (sheet-3B.html: a card per person with name, class, QR code\n\
 and what to do). It refuses to write over earlier codes unless --force is given.\n\n\
-Examples:\n  consent enrollment-codes --group 3B --out codes-3b/\n  consent enrollment-codes --group 3B --out codes-3b/ --svg\n  consent enrollment-codes --person 5f0c...        (print the code as text)"
+Examples:\n  consent enrollment-codes --group 3B --out codes-3b/\n  consent enrollment-codes --group 3B --out codes-3b/ --svg\n  consent enrollment-codes --person 1001        (print the code as text)"
     )]
     EnrollmentCodes(EnrollmentCodesArgs),
     /// Cut off a lost or stolen device (administrators).
@@ -194,6 +204,9 @@ Examples:\n  consent enrollment-codes --group 3B --out codes-3b/\n  consent enro
     /// The school's settings (administrators).
     #[command(subcommand)]
     School(SchoolCommand),
+    /// Where the school publishes, and the purpose consent must cover on each channel.
+    #[command(subcommand)]
+    Channels(ChannelsCommand),
 }
 
 /// `consent config ...`
@@ -321,16 +334,16 @@ pub struct CheckArgs {
     /// The kind of media [default: from the file's extension, else photo].
     #[arg(long, value_name = "KIND", value_parser = parse_media)]
     pub media: Option<MediaKind>,
-    /// A person in it, by id (repeatable).
-    #[arg(long, value_name = "PERSON_ID")]
-    pub person: Vec<SubjectId>,
+    /// A person in it: id, external id (student number) or full name (repeatable).
+    #[arg(long, value_name = "PERSON")]
+    pub person: Vec<String>,
     /// A consent code scanned from a person in it (repeatable).
     #[arg(long, value_name = "TEXT")]
     pub code: Vec<String>,
     /// A photo of a person's consent QR code (repeatable).
     #[arg(long, value_name = "FILE")]
     pub code_photo: Vec<PathBuf>,
-    /// A whole group (class) in it (repeatable).
+    /// A whole group (class) in it, in any case (repeatable).
     #[arg(long, value_name = "GROUP")]
     pub group: Vec<String>,
 }
@@ -341,7 +354,8 @@ pub struct PublishArgs {
     /// The receipt id that `consent check` printed.
     #[arg(long, value_name = "RECEIPT_ID")]
     pub receipt: String,
-    /// Where it is published: website, instagram, "newsletter 2026-12", ...
+    /// Where it is published: one of the school's channels (website, instagram,
+    /// newsletter, ...; `consent channels list`).
     #[arg(long)]
     pub channel: String,
     /// Its address, when it has one.
@@ -355,6 +369,9 @@ pub struct PublicationsArgs {
     /// Only those that must be taken down (someone's consent was revoked or expired).
     #[arg(long)]
     pub flagged: bool,
+    /// Print CSV (one row per publication, with who no longer has consent).
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
 }
 
 /// `consent takedown`
@@ -393,7 +410,7 @@ pub enum ReportCommand {
         /// The kind of media [default: photo].
         #[arg(long, value_name = "KIND", value_parser = parse_media)]
         media: Option<MediaKind>,
-        /// Print CSV.
+        /// Print CSV (with who may not appear, and a last row `total`).
         #[arg(long, conflicts_with = "json")]
         csv: bool,
     },
@@ -463,10 +480,12 @@ Example:\n  consent people import class-3b.csv"
         chunk_size: u16,
     },
     /// Erase a person's personal data on request (GDPR art. 17); the audit log stays verifiable.
-    #[command(after_help = "Example:\n  consent people erase 5f0c...")]
+    #[command(
+        after_help = "Examples:\n  consent people erase 1001\n  consent people erase \"Sam de Groot\""
+    )]
     Erase {
-        /// The person's id.
-        id: SubjectId,
+        /// The person: id, external id (student number) or full name.
+        person: String,
     },
 }
 
@@ -474,14 +493,16 @@ Example:\n  consent people import class-3b.csv"
 #[derive(Subcommand, Debug)]
 pub enum GuardianCommand {
     /// Record that a guardian may sign for a child.
-    #[command(after_help = "Example:\n  consent guardian link --guardian 91be... --child 5f0c...")]
+    #[command(
+        after_help = "Examples:\n  consent guardian link --guardian \"Pia Bakker\" --child 1003\n  consent guardian link --guardian 91be... --child 5f0c..."
+    )]
     Link {
-        /// The guardian's person id.
-        #[arg(long, value_name = "PERSON_ID")]
-        guardian: SubjectId,
-        /// The child's person id.
-        #[arg(long, value_name = "PERSON_ID")]
-        child: SubjectId,
+        /// The guardian: id, external id or full name.
+        #[arg(long, value_name = "PERSON")]
+        guardian: String,
+        /// The child: id, external id (student number) or full name.
+        #[arg(long, value_name = "PERSON")]
+        child: String,
     },
 }
 
@@ -543,12 +564,12 @@ Example:\n  consent staff token 4 --days 365"
 /// `consent enrollment-codes`
 #[derive(Args, Debug)]
 pub struct EnrollmentCodesArgs {
-    /// Everyone in this group.
+    /// Everyone in this group (in any case).
     #[arg(long)]
     pub group: Option<String>,
-    /// One person, by id (repeatable).
-    #[arg(long, value_name = "PERSON_ID")]
-    pub person: Vec<SubjectId>,
+    /// One person: id, external id (student number) or full name (repeatable).
+    #[arg(long, value_name = "PERSON")]
+    pub person: Vec<String>,
     /// Write one QR picture per person into this folder instead of printing the codes.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -594,6 +615,32 @@ pub enum SchoolCommand {
         /// taken down, a check no publication relies on, a consent that ended).
         #[arg(long, value_name = "DAYS")]
         retention_days: Option<i64>,
+    },
+}
+
+/// `consent channels ...`
+#[derive(Subcommand, Debug)]
+pub enum ChannelsCommand {
+    /// List the school's channels with the purpose each is for.
+    #[command(after_help = "Example:\n  consent channels list")]
+    List,
+    /// Add a channel, or change the purpose of one (administrators).
+    #[command(
+        after_help = "Publications on the channel are then checked for that purpose.\n\n\
+Examples:\n  consent channels set \"hallway screen\" --purpose website\n  consent channels set mastodon --purpose social-media"
+    )]
+    Set {
+        /// The channel's name (any case; stored in lowercase).
+        name: String,
+        /// The purpose consent must cover there: internal, website, social-media, newsletter, yearbook, press.
+        #[arg(long, value_parser = parse_purpose)]
+        purpose: Purpose,
+    },
+    /// Remove a channel (administrators); publications recorded on it keep its name.
+    #[command(after_help = "Example:\n  consent channels remove linkedin")]
+    Remove {
+        /// The channel's name.
+        name: String,
     },
 }
 

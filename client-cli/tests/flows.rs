@@ -203,7 +203,7 @@ async fn consent_flows_from_grant_to_takedown(db: Db) {
     assert!(rescanned.stdout.starts_with("NOT VALID"), "{rescanned:#?}");
     assert!(rescanned.stdout.contains("withdrawn"), "{rescanned:#?}");
     let refused = teacher
-        .run(&["publish", "--receipt", &receipt, "--channel", "instagram"])
+        .run(&["publish", "--receipt", &receipt, "--channel", "website"])
         .await
         .exits(3);
     assert!(refused.stdout.contains("NOT RECORDED"), "{refused:#?}");
@@ -329,20 +329,34 @@ async fn class_list_import_enrollment_codes_and_coverage(db: Db) {
         .await
         .ok()
         .json();
-    assert_eq!(
-        report,
-        serde_json::json!([{"group": "3B", "students": 3, "allowed": 1}, {"group": "4A", "students": 57, "allowed": 0}])
-    );
+    let counts: Vec<(&str, u64, u64)> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["group"].as_str().unwrap(),
+                row["students"].as_u64().unwrap(),
+                row["allowed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("3B", 3, 1), ("4A", 57, 0)]);
     let csv_report = comms
         .run(&["report", "coverage", "--purpose", "website", "--csv"])
         .await
         .ok();
-    assert_eq!(csv_report.stdout, "group,students,allowed\n3B,3,1\n4A,57,0\n");
+    let lines: Vec<&str> = csv_report.stdout.lines().collect();
+    assert_eq!(lines[0], "group,students,allowed,may_not_appear");
+    assert_eq!(lines[1], "3B,3,1,Student 0 (no_consent); Student 2 (no_consent)");
+    assert_eq!(lines.last(), Some(&"total,60,1,"));
     let table = comms
         .run(&["report", "coverage", "--purpose", "website"])
         .await
         .ok();
     assert!(table.stdout.contains("1 of 3"), "{table:#?}");
+    assert!(table.stdout.contains("Who may not appear:"), "{table:#?}");
+    assert!(table.stdout.contains("no consent given"), "{table:#?}");
 
     // The school's settings, and cutting off a lost device.
     let school = admin
@@ -982,7 +996,147 @@ async fn enrollment_sheets_name_each_person_and_earlier_codes_are_kept(db: Db) {
     assert!(codes.join("sheet-4A.html").exists());
 }
 
+/// Staff name people by student number or full name and groups in any case;
+/// a photo checked for the website cannot be recorded as posted on Instagram.
+async fn staff_name_people_and_channels_as_the_school_does(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let file = admin.file("class.csv");
+    std::fs::write(
+        &file,
+        "external_id,display_name,group,birth_date\n1001,Sam de Groot,3B,2009-05-01\n\
+         1002,Noor Jansen,3B,2009-06-01\n1044,Sam de Groot,4A,2008-02-03\n",
+    )
+    .unwrap();
+    admin.run_with(&["people", "import"], &file).await.ok();
+    let pia = add_person(&admin, &["--kind", "guardian", "--name", "Pia Jansen"]).await;
+    let linked = admin
+        .run(&["guardian", "link", "--guardian", "pia jansen", "--child", "1002"])
+        .await
+        .ok();
+    assert!(
+        linked
+            .stdout
+            .starts_with("Pia Jansen is now recorded as a guardian of Noor Jansen"),
+        "{linked:#?}"
+    );
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let comms = staff_member(&server, &admin, "Cas", "communications").await;
+    let sam = enrolled(&server, &admin, "1001").await;
+    sam.run(&["grant", "--media", "photo", "--purpose", "website"])
+        .await
+        .ok();
+    let photo = teacher.file("sports-day.jpg");
+    std::fs::write(&photo, b"sports day").unwrap();
+
+    let class = teacher
+        .run_with(&["check", "--purpose", "website", "--group", "3b"], &photo)
+        .await
+        .exits(3);
+    assert!(class.stdout.contains("1 of 2 may appear"), "{class:#?}");
+    let ambiguous = teacher
+        .run_with(
+            &["check", "--purpose", "website", "--person", "Sam de Groot"],
+            &photo,
+        )
+        .await
+        .exits(1);
+    assert!(ambiguous.stderr.contains("ambiguous_person"), "{ambiguous:#?}");
+    assert!(
+        ambiguous.stderr.contains("Sam de Groot (4A, 1044, id "),
+        "{ambiguous:#?}"
+    );
+    assert!(
+        ambiguous.stderr.contains("hint: name that person by external id"),
+        "{ambiguous:#?}"
+    );
+    let checked = teacher
+        .run_with(&["check", "--purpose", "website", "--person", "1001"], &photo)
+        .await
+        .ok();
+    assert!(checked.stdout.contains("Sam de Groot"), "{checked:#?}");
+    let receipt = checked
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Next: consent publish --receipt "))
+        .and_then(|rest| rest.strip_suffix(" --channel website"))
+        .unwrap_or_else(|| panic!("{checked:#?}"))
+        .to_owned();
+
+    let on_instagram = teacher
+        .run(&["publish", "--receipt", &receipt, "--channel", "instagram"])
+        .await
+        .exits(3);
+    assert!(
+        on_instagram
+            .stdout
+            .starts_with("NOT RECORDED: channel instagram is social-media; the check was for website"),
+        "{on_instagram:#?}"
+    );
+    let unknown = teacher
+        .run(&["publish", "--receipt", &receipt, "--channel", "instagramm"])
+        .await
+        .exits(1);
+    assert!(unknown.stderr.contains("unknown_channel"), "{unknown:#?}");
+    assert!(unknown.stderr.contains("consent channels list"), "{unknown:#?}");
+    teacher
+        .run(&["publish", "--receipt", &receipt, "--channel", "website"])
+        .await
+        .ok();
+
+    // Administrators keep the channels; a check lists those for its purpose.
+    let listed = teacher.run(&["channels", "list"]).await.ok();
+    assert!(
+        listed
+            .stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("instagram ") && line.ends_with(" social-media")),
+        "{listed:#?}"
+    );
+    admin
+        .run(&["channels", "set", "Hallway Screen", "--purpose", "website"])
+        .await
+        .ok();
+    let again = teacher
+        .run_with(&["check", "--purpose", "website", "--person", "1001"], &photo)
+        .await
+        .ok();
+    assert!(
+        again
+            .stdout
+            .contains("(channels for website: hallway screen, website)"),
+        "{again:#?}"
+    );
+
+    // The takedown list names people, also as CSV.
+    sam.run(&["revoke", "--all"]).await.ok();
+    let flagged = comms.run(&["publications", "--flagged"]).await.ok();
+    assert!(
+        flagged.stdout.contains("TAKE DOWN: Sam de Groot revoked since"),
+        "{flagged:#?}"
+    );
+    let csv = comms.run(&["publications", "--csv"]).await.ok();
+    assert!(
+        csv.stdout
+            .starts_with("publication,published_at,channel,purpose,media_kind,url,people,status"),
+        "{csv:#?}"
+    );
+    assert!(csv.stdout.contains("Sam de Groot: revoked since"), "{csv:#?}");
+
+    let erased = admin.run(&["people", "erase", "1044"]).await.ok();
+    assert!(
+        erased
+            .stdout
+            .starts_with("Erased the personal data of Sam de Groot"),
+        "{erased:#?}"
+    );
+    let _ = pia;
+}
+
 consent_tests::on_both_databases!(
+    staff_name_people_and_channels_as_the_school_does,
     consent_flows_from_grant_to_takedown,
     class_list_import_enrollment_codes_and_coverage,
     offline_scan_trusts_only_a_fresh_cache,
@@ -1051,6 +1205,7 @@ async fn usage_and_setup_errors_say_what_to_do() {
         "enrollment-codes",
         "device",
         "school",
+        "channels",
     ] {
         let help = user.run(&[command, "--help"]).await.ok();
         assert!(

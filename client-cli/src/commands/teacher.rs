@@ -620,7 +620,7 @@ struct CheckAnswer {
 }
 
 /// Why someone may not appear, in words.
-fn outcome_text(outcome: Outcome) -> &'static str {
+pub(super) fn outcome_text(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Allowed => "allowed",
         Outcome::NoConsent => "no consent given",
@@ -710,10 +710,30 @@ pub async fn check(ctx: &Ctx, args: CheckArgs) -> Result<Done> {
         print_verdicts(&answer.verdicts);
         println!("Receipt {} (signed by the server, verified)", answer.receipt_id);
         if answer.allowed {
-            println!(
-                "Next: consent publish --receipt {} --channel {}",
-                answer.receipt_id, args.purpose
-            );
+            // Only a channel for the purpose checked takes this receipt.
+            let channels: Vec<String> = super::admin::channel_list(&client)
+                .await?
+                .into_iter()
+                .filter(|channel| channel.purpose == args.purpose.to_string())
+                .map(|channel| channel.name)
+                .collect();
+            match channels.as_slice() {
+                [] => println!(
+                    "The school has no channel for {}: an administrator adds one with \
+                     `consent channels set NAME --purpose {}`.",
+                    args.purpose, args.purpose
+                ),
+                [only] => println!(
+                    "Next: consent publish --receipt {} --channel {only}",
+                    answer.receipt_id
+                ),
+                [first, ..] => println!(
+                    "Next: consent publish --receipt {} --channel {first}   (channels for {}: {})",
+                    answer.receipt_id,
+                    args.purpose,
+                    channels.join(", ")
+                ),
+            }
         } else {
             println!(
                 "Do not publish it as it is: leave out or blur the people not allowed, and check again."
@@ -787,6 +807,19 @@ pub async fn publish(ctx: &Ctx, args: PublishArgs) -> Result<Done> {
     let published = match result {
         Ok(published) => published,
         Err(error) => {
+            if let Some(problem) = error
+                .downcast_ref::<ApiProblem>()
+                .filter(|p| p.code == "channel_not_covered")
+            {
+                if ctx.json() {
+                    output::json(
+                        &json!({"published": false, "code": problem.code, "detail": problem.detail}),
+                    )?;
+                } else {
+                    println!("NOT RECORDED: {}.", problem.detail);
+                }
+                return Ok(Done::NotAllowed);
+            }
             let Some(problem) = error
                 .downcast_ref::<ApiProblem>()
                 .filter(|p| p.code == "consent_missing")

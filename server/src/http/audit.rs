@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use consent_protocol::{LogHead, Outcome, SchoolId, SignedLogHead};
+use consent_protocol::{LogHead, Outcome, SchoolId, SignedLogHead, SubjectId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::checks::{evaluate, question};
+use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Query, Reporters, Staff};
 use super::openapi::{BadRequest, Forbidden, Unauthorized};
@@ -108,6 +108,20 @@ struct CoverageQuery {
     format: Option<String>,
 }
 
+/// A student who may not appear, and why.
+#[derive(Serialize, ToSchema)]
+struct MayNotAppear {
+    /// The student.
+    #[schema(value_type = schemas::PersonId)]
+    person: SubjectId,
+    /// Their name.
+    #[schema(required = true)]
+    display_name: Option<String>,
+    /// Why not.
+    #[schema(value_type = schemas::Outcome)]
+    outcome: Outcome,
+}
+
 /// Consent coverage of one group.
 #[derive(Serialize, Default, ToSchema)]
 struct GroupCoverage {
@@ -117,10 +131,16 @@ struct GroupCoverage {
     students: usize,
     /// How many of them may appear.
     allowed: usize,
+    /// The students who may not appear, by name, with the reason.
+    may_not_appear: Vec<MayNotAppear>,
 }
 
+/// The coverage CSV's columns; its last row, `total`, adds up every group.
+const COVERAGE_COLUMNS: [&str; 4] = ["group", "students", "allowed", "may_not_appear"];
+
 /// How many students of each group may appear, for one purpose and media
-/// kind (photo unless named), as JSON or `?format=csv`.
+/// kind (photo unless named), and who may not, as JSON or `?format=csv`
+/// (with a last row `total`).
 #[utoipa::path(
     get,
     path = "/v1/reports/coverage",
@@ -128,9 +148,9 @@ struct GroupCoverage {
     security(("bearer" = [])),
     params(CoverageQuery),
     responses(
-        (status = 200, description = "One row per group.", content(
+        (status = 200, description = "One row per group; the CSV ends with a row `total`.", content(
             (Vec<GroupCoverage> = "application/json"),
-            (String = "text/csv", example = "group,students,allowed\n3B,2,1\n")
+            (String = "text/csv", example = "group,students,allowed,may_not_appear\n3B,2,1,Sam de Groot (revoked)\ntotal,2,1,\n")
         )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -144,6 +164,10 @@ async fn coverage(
 ) -> ApiResult<Response> {
     let school = state.store.school(staff.member.school).await?;
     let question = question(query.media_kind.as_deref().unwrap_or("photo"), &query.purpose)?;
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::bad_request("bad_format", "format is json or csv"));
+    }
     let students: Vec<_> = state
         .store
         .people(school.id, None)
@@ -162,19 +186,45 @@ async fn coverage(
         group.students += 1;
         if verdict.outcome == Outcome::Allowed {
             group.allowed += 1;
+        } else {
+            group.may_not_appear.push(MayNotAppear {
+                person: person.id,
+                display_name: person.display_name.clone(),
+                outcome: verdict.outcome,
+            });
         }
     }
     let rows: Vec<GroupCoverage> = groups.into_values().collect();
-    match query.format.as_deref() {
-        None | Some("json") => Ok(Json(rows).into_response()),
-        Some("csv") => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in &rows {
-                writer.serialize(row).map_err(|e| ApiError::Internal(e.into()))?;
-            }
-            let body = writer.into_inner().map_err(|e| ApiError::Internal(e.into()))?;
-            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
-        }
-        Some(_) => Err(ApiError::bad_request("bad_format", "format is json or csv")),
+    if format == "json" {
+        return Ok(Json(rows).into_response());
     }
+    let mut cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let who: Vec<String> = row
+                .may_not_appear
+                .iter()
+                .map(|absent| {
+                    format!(
+                        "{} ({})",
+                        absent.display_name.as_deref().unwrap_or("(erased)"),
+                        absent.outcome.code()
+                    )
+                })
+                .collect();
+            vec![
+                row.group.clone(),
+                row.students.to_string(),
+                row.allowed.to_string(),
+                who.join("; "),
+            ]
+        })
+        .collect();
+    cells.push(vec![
+        "total".into(),
+        rows.iter().map(|row| row.students).sum::<usize>().to_string(),
+        rows.iter().map(|row| row.allowed).sum::<usize>().to_string(),
+        String::new(),
+    ]);
+    csv_response(&COVERAGE_COLUMNS, &cells)
 }

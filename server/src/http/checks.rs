@@ -20,7 +20,7 @@ use super::extract::{Json, Publishers, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
-use super::people::{group_name, person_id};
+use super::people::{group_name, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{needs_guardian, verdict, Question};
@@ -44,15 +44,16 @@ pub struct CheckRequest {
     /// The intended use: `website`, `social-media`, `yearbook`, ...
     #[schema(value_type = schemas::Purpose)]
     pub purpose: String,
-    /// People named by id.
+    /// People named by id, external id (the school's own number) or full
+    /// name in any case.
     #[serde(default)]
-    #[schema(value_type = Vec<schemas::PersonId>)]
+    #[schema(value_type = Vec<schemas::PersonName>)]
     pub people: Vec<String>,
     /// Consent codes scanned from the people in the recording.
     #[serde(default)]
     #[schema(value_type = Vec<schemas::ConsentCode>)]
     pub tokens: Vec<String>,
-    /// Whole groups (classes) in the recording.
+    /// Whole groups (classes) in the recording, named in any case.
     #[serde(default)]
     pub groups: Vec<String>,
 }
@@ -188,17 +189,17 @@ pub async fn decide(
 /// A scanned code that the server has not seen yet is verified and recorded.
 async fn resolve_people(state: &AppState, school: &School, request: &CheckRequest) -> ApiResult<Vec<Person>> {
     let mut people: BTreeMap<SubjectId, Person> = BTreeMap::new();
-    for id in &request.people {
-        let id = person_id(id)?;
-        let person = state
-            .store
-            .person(school.id, id)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound => {
-                    ApiError::bad_request("unknown_person", format!("no person {id} in this school"))
-                }
-                other => other.into(),
+    for name in &request.people {
+        let person = named_person(&state.store, school.id, name)
+            .await?
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "unknown_person",
+                    format!(
+                        "no person {:?} in this school: name people by id, external id or full name",
+                        name.trim()
+                    ),
+                )
             })?;
         people.insert(person.id, person);
     }

@@ -19,7 +19,7 @@ use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
-use super::people::{person_id, ENROLLMENT_PREFIX};
+use super::people::{named_person, ENROLLMENT_PREFIX};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::needs_guardian;
@@ -242,7 +242,7 @@ struct SchoolRevocation {
     path = "/v1/people/{id}/revocations",
     tag = "consent",
     security(("bearer" = [])),
-    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    params(("id" = schemas::PersonName, Path, description = "The person: id, external id or full name.")),
     request_body = SchoolRevocation,
     responses(
         (status = 201, description = "Recorded.", body = RevocationAccepted),
@@ -262,8 +262,10 @@ async fn revoke_for_person(
     Json(request): Json<SchoolRevocation>,
 ) -> ApiResult<(StatusCode, Json<RevocationAccepted>)> {
     let school = staff.member.school;
-    let subject = person_id(&id)?;
-    state.store.person(school, subject).await?;
+    let subject = named_person(&state.store, school, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .id;
     let now = now();
     let scope = match request.token_id {
         Some(token) => RevocationScope::Token(token.parse().map_err(|_| {

@@ -4,11 +4,25 @@
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use consent_protocol::Verdict;
+use consent_protocol::{Purpose, Verdict};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::StoreError;
+use crate::store::{Channel, Person, StoreError};
+
+/// A person as an ambiguous name's problem lists them: name, group and external id.
+fn candidate(person: &Person) -> String {
+    let mut about: Vec<&str> = Vec::new();
+    about.extend(person.group.as_deref());
+    about.extend(person.external_id.as_deref());
+    format!(
+        "{} ({}{}id {})",
+        person.display_name.as_deref().unwrap_or("(erased)"),
+        about.join(", "),
+        if about.is_empty() { "" } else { ", " },
+        person.id
+    )
+}
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +56,40 @@ pub enum ApiError {
         /// The verdict on everyone in it.
         verdicts: Vec<Verdict>,
     },
+    /// A publication names a channel the school does not have.
+    #[error(
+        "there is no channel {channel:?} in this school; its channels are: {}",
+        known.iter().map(|c| format!("{} ({})", c.name, c.purpose)).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownChannel {
+        /// The name asked for, in lowercase.
+        channel: String,
+        /// The school's channels.
+        known: Vec<Channel>,
+    },
+    /// A publication's channel is for another purpose than its check was.
+    #[error(
+        "channel {} is {}; the check was for {checked}: check it for {} and publish with that receipt",
+        channel.name, channel.purpose, channel.purpose
+    )]
+    ChannelNotCovered {
+        /// The channel, with its purpose.
+        channel: Channel,
+        /// The purpose the receipt's check was for.
+        checked: Purpose,
+    },
+    /// A name staff gave fits more than one person.
+    #[error(
+        "{name:?} fits {} people: {}; name one by external id or id",
+        candidates.len(),
+        candidates.iter().map(candidate).collect::<Vec<_>>().join("; ")
+    )]
+    AmbiguousPerson {
+        /// The name given.
+        name: String,
+        /// Everyone it fits.
+        candidates: Vec<Person>,
+    },
     /// The path exists but not with this method.
     #[error("this method is not allowed on this path")]
     MethodNotAllowed,
@@ -70,12 +118,16 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest { .. }
+            | ApiError::UnknownChannel { .. }
+            | ApiError::AmbiguousPerson { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::ConsentMissing { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ConsentMissing { .. } | ApiError::ChannelNotCovered { .. } => {
+                StatusCode::CONFLICT
+            }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,6 +146,9 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::ConsentMissing { .. } => "consent_missing",
+            ApiError::UnknownChannel { .. } => "unknown_channel",
+            ApiError::ChannelNotCovered { .. } => "channel_not_covered",
+            ApiError::AmbiguousPerson { .. } => "ambiguous_person",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -125,6 +180,14 @@ pub struct Problem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<super::schemas::Verdict>>)]
     verdicts: Option<&'a [Verdict]>,
+    /// With `unknown_channel`: the school's channels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::schemas::Channel>>)]
+    channels: Option<&'a [Channel]>,
+    /// With `ambiguous_person`: everyone the name fits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::schemas::Person>>)]
+    candidates: Option<&'a [Person]>,
 }
 
 impl IntoResponse for ApiError {
@@ -141,6 +204,14 @@ impl IntoResponse for ApiError {
             code: self.code(),
             verdicts: match &self {
                 ApiError::ConsentMissing { verdicts } => Some(verdicts),
+                _ => None,
+            },
+            channels: match &self {
+                ApiError::UnknownChannel { known, .. } => Some(known),
+                _ => None,
+            },
+            candidates: match &self {
+                ApiError::AmbiguousPerson { candidates, .. } => Some(candidates),
                 _ => None,
             },
         };

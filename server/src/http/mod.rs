@@ -2,8 +2,10 @@
 //! resource, one error type.
 
 mod audit;
+mod channels;
 mod checks;
 mod consent;
+mod csv_export;
 mod devices;
 pub mod error;
 mod extract;
@@ -91,6 +93,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(checks::router())
         .merge(scans::router())
         .merge(publications::router())
+        .merge(channels::router())
         .merge(audit::router())
 }
 

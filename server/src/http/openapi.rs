@@ -126,7 +126,9 @@ macro_rules! problem_response {
 problem_response! {
     /// The request is malformed: bad JSON (`bad_json`), a bad path or query
     /// parameter (`bad_path`, `bad_query`, `bad_person_id`, ...) or a field
-    /// the server refuses; `code` says which.
+    /// the server refuses; `code` says which. A name that fits several people
+    /// is `ambiguous_person` (with `candidates`); a channel the school does
+    /// not have is `unknown_channel` (with `channels`).
     BadRequest;
     /// No valid credential was presented (`unauthorized`).
     Unauthorized;
@@ -135,7 +137,8 @@ problem_response! {
     /// Nothing with this id exists in the caller's school (`not_found`).
     NotFound;
     /// The request conflicts with what is recorded (`conflict`), or a
-    /// publication was refused because someone in it no longer has consent
+    /// publication was refused: its channel is for another purpose than its
+    /// check (`channel_not_covered`), or someone in it no longer has consent
     /// (`consent_missing`, with `verdicts`).
     Conflict;
     /// The request body is larger than the limit (`payload_too_large`).

@@ -6,7 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use consent_protocol::{KeyId, SubjectId};
+use consent_protocol::{KeyId, SchoolId, SubjectId};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +22,7 @@ use super::schemas;
 use super::school::checked_text;
 use super::{now_unix, AppState};
 use crate::policy::parse_date;
-use crate::store::{NewPerson, Person, PersonKind};
+use crate::store::{NewPerson, Person, PersonKind, Store, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -34,15 +34,42 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_key))
 }
 
-/// Parses a person id from a path or a request, as a `bad_person_id` problem
-/// when it is not one.
-pub(super) fn person_id(text: &str) -> ApiResult<SubjectId> {
-    text.parse().map_err(|_| {
-        ApiError::bad_request(
+/// The person staff name with `name`, in their school: by id, by external
+/// id (the school's own number, as on the class list) or by full name in any
+/// case. `None` when nobody fits; an `ambiguous_person` problem listing
+/// everyone it fits when the name is not unique.
+pub(super) async fn named_person(store: &Store, school: SchoolId, name: &str) -> ApiResult<Option<Person>> {
+    let name = name.trim();
+    // A NUL would reach PostgreSQL, which cannot compare it (a 500).
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
             "bad_person_id",
-            "a person id is 32 lowercase hexadecimal characters",
-        )
-    })
+            "name a person by id, external id or full name: 1 to 200 characters of text",
+        ));
+    }
+    if let Ok(id) = name.parse::<SubjectId>() {
+        match store.person(school, id).await {
+            Ok(person) => return Ok(Some(person)),
+            // It may still be someone's external id.
+            Err(StoreError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let mut fits = store.people_named(school, name).await?;
+    if fits.len() > 1 {
+        return Err(ApiError::AmbiguousPerson {
+            name: name.to_owned(),
+            candidates: fits,
+        });
+    }
+    Ok(fits.pop())
+}
+
+/// The person named in a path: as [`named_person`], and 404 when nobody fits.
+async fn path_person(state: &AppState, school: SchoolId, name: &str) -> ApiResult<Person> {
+    named_person(&state.store, school, name)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// Checks and normalises a new person's fields.
@@ -112,7 +139,7 @@ async fn create_person(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PeopleFilter {
-    /// Only the people of this class or group.
+    /// Only the people of this class or group, named in any case (`3b` is 3B).
     group: Option<String>,
 }
 
@@ -161,7 +188,7 @@ pub(super) fn group_name<'a>(code: &'static str, name: &'a str) -> ApiResult<&'a
     path = "/v1/people/{id}",
     tag = "people",
     security(("bearer" = [])),
-    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    params(("id" = schemas::PersonName, Path, description = "The person: id, external id or full name.")),
     responses(
         (status = 200, description = "The person.", body = schemas::Person),
         (status = 400, response = BadRequest),
@@ -174,9 +201,7 @@ async fn show_person(
     staff: Staff<AnyStaff>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Person>> {
-    Ok(Json(
-        state.store.person(staff.member.school, person_id(&id)?).await?,
-    ))
+    Ok(Json(path_person(&state, staff.member.school, &id).await?))
 }
 
 /// Erases a person's personal data (GDPR art. 17). The log stays verifiable:
@@ -186,7 +211,7 @@ async fn show_person(
     path = "/v1/people/{id}",
     tag = "people",
     security(("bearer" = [])),
-    params(("id" = schemas::PersonId, Path, description = "The person's id.")),
+    params(("id" = schemas::PersonName, Path, description = "The person: id, external id or full name.")),
     responses(
         (status = 204, description = "Erased; only the id remains."),
         (status = 400, response = BadRequest),
@@ -200,9 +225,10 @@ async fn erase_person(
     staff: Staff<Admins>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let person = path_person(&state, staff.member.school, &id).await?;
     state
         .store
-        .erase_person(staff.member.school, person_id(&id)?, now_unix())
+        .erase_person(staff.member.school, person.id, now_unix())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -316,8 +342,8 @@ async fn import_people(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GuardianLink {
-    /// The guardian's person id (a person of kind `guardian`).
-    #[schema(value_type = schemas::PersonId)]
+    /// The guardian (a person of kind `guardian`): id, external id or full name.
+    #[schema(value_type = schemas::PersonName)]
     guardian: String,
 }
 
@@ -327,7 +353,7 @@ struct GuardianLink {
     path = "/v1/people/{id}/guardians",
     tag = "people",
     security(("bearer" = [])),
-    params(("id" = schemas::PersonId, Path, description = "The student's id.")),
+    params(("id" = schemas::PersonName, Path, description = "The student: id, external id or full name.")),
     request_body = GuardianLink,
     responses(
         (status = 204, description = "Linked."),
@@ -347,8 +373,15 @@ async fn link_guardian(
     Json(link): Json<GuardianLink>,
 ) -> ApiResult<StatusCode> {
     let school = staff.member.school;
-    let child = state.store.person(school, person_id(&child)?).await?;
-    let guardian = state.store.person(school, person_id(&link.guardian)?).await?;
+    let child = path_person(&state, school, &child).await?;
+    let guardian = named_person(&state.store, school, &link.guardian)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "unknown_person",
+                format!("no guardian {:?} in this school", link.guardian.trim()),
+            )
+        })?;
     if guardian.kind != PersonKind::Guardian || child.kind != PersonKind::Student {
         return Err(ApiError::bad_request(
             "bad_guardianship",
@@ -408,7 +441,7 @@ struct CodeFormat {
     path = "/v1/people/{id}/enrollment-codes",
     tag = "people",
     security(("bearer" = [])),
-    params(("id" = schemas::PersonId, Path, description = "The person's id."), CodeFormat),
+    params(("id" = schemas::PersonName, Path, description = "The person: id, external id or full name."), CodeFormat),
     responses(
         (status = 200, description = "The code, valid for 14 days, in the format asked for.", content(
             (EnrollmentCode = "application/json"),
@@ -434,7 +467,7 @@ async fn create_enrollment_code(
         return Err(ApiError::bad_request("bad_format", "format is json, png or svg"));
     }
     let school = staff.member.school;
-    let person = state.store.person(school, person_id(&id)?).await?;
+    let person = path_person(&state, school, &id).await?;
     if person.erased {
         return Err(ApiError::NotFound);
     }

@@ -1,15 +1,22 @@
 //! Publications: recorded after a publish-time re-check, audited against
 //! consent as it stands now, and taken down when it no longer holds.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use consent_protocol::{Outcome, ReceiptId, SubjectId};
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::channels::known_channel;
 use super::checks::{decide, CheckAnswer};
+use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Path, Publishers, Query, Staff};
 use super::openapi::{
@@ -34,11 +41,9 @@ struct PublishRequest {
     /// The receipt of the check made before publishing.
     #[schema(value_type = schemas::ReceiptId)]
     receipt_id: String,
-    /// Where it is published: `website`, `instagram`, `newsletter 2026-12`, ...
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
-    )]
+    /// Where it is published: one of the school's channels (`GET /v1/channels`),
+    /// in any case. Its purpose must be the one the receipt's check was for.
+    #[schema(value_type = schemas::ChannelName)]
     channel: String,
     /// The address, when it has one.
     #[schema(
@@ -57,9 +62,12 @@ struct Published {
     check: CheckAnswer,
 }
 
-/// Records a publication. Consent is checked again at this moment, for the
-/// same media, purpose and people as the receipt; if anyone is no longer
-/// allowed, nothing is recorded and the answer says who and why.
+/// Records a publication. The channel must be one of the school's, for the
+/// purpose the receipt's check was for (`channel_not_covered` otherwise: a
+/// check for the website does not cover Instagram). Consent is checked again
+/// at this moment, for the channel's purpose and the receipt's media and
+/// people; if anyone is no longer allowed, nothing is recorded and the
+/// answer says who and why.
 #[utoipa::path(
     post,
     path = "/v1/publications",
@@ -89,7 +97,7 @@ async fn publish(
             "a receipt id is 32 lowercase hexadecimal characters",
         )
     })?;
-    let channel = checked_text("channel", &request.channel, 200)?.to_owned();
+    let channel = known_channel(&state.store, school.id, &request.channel).await?;
     let url = request
         .url
         .as_deref()
@@ -97,13 +105,21 @@ async fn publish(
         .transpose()?;
     let earlier = state.store.receipt(school.id, receipt_id).await?;
     let earlier = earlier.unverified();
+    // A check for the website says nothing about Instagram: the channel's
+    // purpose must be the one the receipt's check was for.
+    if channel.purpose != earlier.purpose {
+        return Err(ApiError::ChannelNotCovered {
+            channel,
+            checked: earlier.purpose,
+        });
+    }
     let mut people = Vec::with_capacity(earlier.verdicts.len());
     for verdict in &earlier.verdicts {
         people.push(state.store.person(school.id, verdict.subject).await?);
     }
     let question = Question {
         media_kind: earlier.media_kind,
-        purpose: earlier.purpose,
+        purpose: channel.purpose,
         now: now(),
     };
     let check = decide(
@@ -124,8 +140,8 @@ async fn publish(
     let publication = NewPublication {
         media_hash: earlier.media_hash,
         media_kind: earlier.media_kind.to_string(),
-        purpose: earlier.purpose.to_string(),
-        channel,
+        purpose: channel.purpose.to_string(),
+        channel: channel.name,
         url,
         receipt: check.receipt_id,
         people: check
@@ -158,6 +174,9 @@ async fn publish(
 struct PublicationFilter {
     /// Only publications that must be taken down.
     flagged: Option<bool>,
+    /// `json` (the default) or `csv`.
+    #[param(value_type = Option<schemas::ReportFormat>)]
+    format: Option<String>,
 }
 
 /// A person in a publication, with whether their consent still stands.
@@ -166,6 +185,9 @@ struct PersonStanding {
     /// The person.
     #[schema(value_type = schemas::PersonId)]
     person: SubjectId,
+    /// Their name, unless erased.
+    #[schema(required = true)]
+    display_name: Option<String>,
     /// The token their consent rested on.
     #[schema(value_type = schemas::TokenId)]
     token: String,
@@ -187,7 +209,23 @@ struct AuditedPublication {
     needs_takedown: bool,
 }
 
-/// Every publication, or with `?flagged=true` those that must come down.
+/// The publications CSV's columns: one row per publication.
+const PUBLICATION_COLUMNS: [&str; 10] = [
+    "publication",
+    "published_at",
+    "channel",
+    "purpose",
+    "media_kind",
+    "url",
+    "people",
+    "status",
+    "taken_down_at",
+    "consent_lost",
+];
+
+/// Every publication, or with `?flagged=true` those that must come down, as
+/// JSON or `?format=csv` (one row per publication; `consent_lost` names who
+/// no longer has consent, and since when).
 #[utoipa::path(
     get,
     path = "/v1/publications",
@@ -195,7 +233,11 @@ struct AuditedPublication {
     security(("bearer" = [])),
     params(PublicationFilter),
     responses(
-        (status = 200, description = "The publications, each with consent as it stands now.", body = Vec<AuditedPublication>),
+        (status = 200, description = "The publications, each with consent as it stands now.", content(
+            (Vec<AuditedPublication> = "application/json"),
+            (String = "text/csv", example = "publication,published_at,channel,purpose,media_kind,url,people,status,taken_down_at,consent_lost\n\
+                1,2026-11-20T10:00:00Z,website,website,photo,https://school.example/news/1,1,take_down,,Sam de Groot: revoked since 2026-11-21T08:00:00Z\n")
+        )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden)
@@ -205,7 +247,11 @@ async fn list_publications(
     State(state): State<AppState>,
     staff: Staff<Auditors>,
     Query(filter): Query<PublicationFilter>,
-) -> ApiResult<Json<Vec<AuditedPublication>>> {
+) -> ApiResult<Response> {
+    let format = filter.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::bad_request("bad_format", "format is json or csv"));
+    }
     let school = staff.member.school;
     let publications = state.store.publications(school, None).await?;
     let now = now();
@@ -214,11 +260,19 @@ async fn list_publications(
         let ids: Vec<SubjectId> = publication.people.iter().map(|p| p.person).collect();
         let tokens = state.store.grants_of(school, &ids).await?;
         let revocations = state.store.revocations_of(school, &ids).await?;
+        let names: BTreeMap<SubjectId, Option<String>> = state
+            .store
+            .people_with_ids(school, &ids)
+            .await?
+            .into_iter()
+            .map(|person| (person.id, person.display_name))
+            .collect();
         let people_now: Vec<PersonStanding> = publication
             .people
             .iter()
             .map(|p| PersonStanding {
                 person: p.person,
+                display_name: names.get(&p.person).cloned().flatten(),
                 token: p.token.to_string(),
                 standing: standing(p.token, &tokens, &revocations, now),
             })
@@ -234,7 +288,58 @@ async fn list_publications(
             needs_takedown,
         });
     }
-    Ok(Json(audited))
+    if format == "json" {
+        return Ok(Json(audited).into_response());
+    }
+    let rows: Vec<Vec<String>> = audited.iter().map(publication_row).collect();
+    csv_response(&PUBLICATION_COLUMNS, &rows)
+}
+
+/// A moment as a spreadsheet reads it: RFC 3339 in UTC.
+fn moment(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// One publication as a row of [`PUBLICATION_COLUMNS`].
+fn publication_row(audited: &AuditedPublication) -> Vec<String> {
+    let publication = &audited.publication;
+    let status = if publication.taken_down_at.is_some() {
+        "taken_down"
+    } else if audited.needs_takedown {
+        "take_down"
+    } else {
+        "live"
+    };
+    let lost: Vec<String> = audited
+        .people_now
+        .iter()
+        .filter(|p| p.standing.needs_takedown())
+        .map(|p| {
+            let name = p.display_name.as_deref().unwrap_or("(erased)");
+            match p.standing {
+                Standing::Revoked { since } if since > 0 => {
+                    format!("{name}: revoked since {}", moment(since))
+                }
+                Standing::Expired { since } => format!("{name}: expired since {}", moment(since)),
+                Standing::Revoked { .. } | Standing::Valid => format!("{name}: revoked"),
+            }
+        })
+        .collect();
+    vec![
+        publication.id.to_string(),
+        moment(publication.published_at),
+        publication.channel.clone(),
+        publication.purpose.clone(),
+        publication.media_kind.clone(),
+        publication.url.clone().unwrap_or_default(),
+        publication.people.len().to_string(),
+        status.to_owned(),
+        publication.taken_down_at.map(moment).unwrap_or_default(),
+        lost.join("; "),
+    ]
 }
 
 /// Marks a publication as taken down.

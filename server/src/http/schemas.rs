@@ -469,6 +469,56 @@ pub struct Publication {
     people: Vec<PublicationPerson>,
 }
 
+/// A channel's name: text, stored in lowercase (`instagram`, `website`).
+#[derive(Serialize)]
+pub struct ChannelName;
+
+impl PartialSchema for ChannelName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(50))
+            .pattern(Some(r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"))
+            .examples(["instagram"])
+            .description(Some("A publishing channel's name, in any case: `Instagram` and `instagram` are one channel."))
+            .into()
+    }
+}
+
+impl ToSchema for ChannelName {}
+
+/// A place where the school publishes, and the purpose consent must cover there.
+#[derive(Serialize, ToSchema)]
+pub struct Channel {
+    /// Its name, in lowercase.
+    name: ChannelName,
+    /// The purpose a publication on it is checked for.
+    purpose: Purpose,
+}
+
+/// A person as staff name them: their id, their external id (the number on
+/// the class list) or their full name in any case, when only one person has it.
+#[derive(Serialize)]
+pub struct PersonName;
+
+impl PartialSchema for PersonName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .examples(["1001"])
+            .description(Some(
+                "A person: their id (32 hex characters), their external id (the school's own number, \
+                 such as a student number) or their full name in any case when only one person has it.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for PersonName {}
+
 /// One entry of a school's audit log.
 #[derive(Serialize, ToSchema)]
 pub struct LogEntry {

@@ -98,6 +98,18 @@ pub enum LogEvent {
         /// Where it was published.
         channel: String,
     },
+    /// A publishing channel was added, or its purpose changed.
+    ChannelSet {
+        /// The channel's name.
+        channel: String,
+        /// The purpose publications on it are checked for.
+        purpose: String,
+    },
+    /// A publishing channel was removed.
+    ChannelRemoved {
+        /// The channel's name.
+        channel: String,
+    },
     /// A publication was taken down.
     TakeDown {
         /// The publication.

@@ -7,6 +7,7 @@
 //! so an acknowledged write is always in the log and the log never names a
 //! write that did not happen.
 
+mod channels;
 mod consent;
 mod log;
 mod people;
@@ -20,6 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 
+pub use channels::{Channel, DEFAULT_CHANNELS};
 pub use consent::StoredRevocation;
 pub use log::{LogEntry, LogEvent};
 pub use people::{DeviceKey, NewPerson, Person, PersonKind};

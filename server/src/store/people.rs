@@ -192,10 +192,15 @@ impl Store {
         person_from(&row)
     }
 
-    /// The school's people, optionally only one group, sorted by group and name.
+    /// The school's people, optionally only one group (named in any case:
+    /// `3b` is 3B), sorted by group and name.
+    ///
+    /// Case is folded by the database's `LOWER`, so that an index serves the
+    /// lookup: letters A to Z on both engines; PostgreSQL folds other letters
+    /// too.
     pub async fn people(&self, school: SchoolId, group: Option<&str>) -> StoreResult<Vec<Person>> {
         let filter = if group.is_some() {
-            " AND group_name = $2"
+            " AND LOWER(group_name) = LOWER($2)"
         } else {
             ""
         };
@@ -207,6 +212,37 @@ impl Store {
             query = query.bind(group.to_owned());
         }
         let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(person_from).collect()
+    }
+
+    /// The school's people with these ids (erased ones included).
+    pub async fn people_with_ids(&self, school: SchoolId, ids: &[SubjectId]) -> StoreResult<Vec<Person>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 AND id IN ({})",
+            placeholders(2, ids.len())
+        );
+        let mut query = sqlx::query(&sql).bind(i64::from(school.0));
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(person_from).collect()
+    }
+
+    /// The school's people (not erased) whose external id is `name`, or
+    /// whose display name is `name` in any case (folded as in [`Store::people`]).
+    pub async fn people_named(&self, school: SchoolId, name: &str) -> StoreResult<Vec<Person>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 AND erased_at IS NULL \
+             AND (external_id = $2 OR LOWER(display_name) = LOWER($2)) ORDER BY group_name, display_name, id"
+        ))
+        .bind(i64::from(school.0))
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(person_from).collect()
     }
 

@@ -4,6 +4,7 @@ use consent_protocol::{genesis_head, KeyId, PublicKey, SchoolId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::channels::{put_channel, Channel, DEFAULT_CHANNELS};
 use super::log::{append, LogEvent};
 use super::{on_unique, Store, StoreError, StoreResult};
 
@@ -87,7 +88,7 @@ fn staff_from(row: &sqlx::any::AnyRow) -> StoreResult<StaffMember> {
 }
 
 impl Store {
-    /// Creates a school with default settings.
+    /// Creates a school with default settings and the default channels.
     pub async fn create_school(&self, name: &str, now: i64) -> StoreResult<School> {
         let mut tx = self.pool.begin().await?;
         // The genesis head depends on the id, which is known only after the insert.
@@ -107,6 +108,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         append(&mut tx, school, &LogEvent::SchoolCreated, now).await?;
+        for (name, purpose) in DEFAULT_CHANNELS {
+            let channel = Channel {
+                name: name.to_owned(),
+                purpose,
+            };
+            put_channel(&mut tx, school, &channel, now).await?;
+        }
         tx.commit().await?;
         self.school(school).await
     }
