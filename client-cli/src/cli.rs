@@ -226,7 +226,8 @@ pub enum ConfigCommand {
 /// `consent enroll`
 #[derive(Args, Debug)]
 pub struct EnrollArgs {
-    /// The enrollment code, with or without its `consent-enroll:` prefix.
+    /// The enrollment code, with or without its `consent-enroll:` prefix, or
+    /// the link the printed code holds (`https://.../enroll#code=...`).
     pub code: Option<String>,
     /// A photo or scan (PNG or JPEG) of the enrollment QR code.
     #[arg(long, value_name = "FILE")]

@@ -435,7 +435,7 @@ async fn pages_speak_dutch_to_dutch_browsers_and_remember_the_switch() {
     assert!(!html.contains("<script>"));
 }
 
-async fn the_printed_code_links_to_the_app_with_the_code_out_of_server_logs(db: Db) {
+async fn the_printed_code_links_to_the_app_and_keeps_the_code_out_of_server_logs(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
     };
@@ -465,6 +465,10 @@ async fn the_printed_code_links_to_the_app_with_the_code_out_of_server_logs(db: 
         printed.starts_with(&format!("{}/enroll#code=", server.url)),
         "{printed}"
     );
+    // A teacher who scans the printed link by mistake is told what it is.
+    let teacher = admin.staff("Tess", "teacher").await;
+    let scanned = teacher.post("/v1/scans", json!({"token": printed})).await;
+    assert_eq!(scanned.code(), "not_a_consent_code", "{scanned:?}");
 }
 
 async fn a_childs_record_names_the_guardians_who_can_cosign(db: Db) {
@@ -499,6 +503,6 @@ async fn a_childs_record_names_the_guardians_who_can_cosign(db: Db) {
 // The API parts of the app (the link in printed codes, the record's
 // guardians) on both databases; the browser flows above run on SQLite.
 on_both_databases!(
-    the_printed_code_links_to_the_app_with_the_code_out_of_server_logs,
+    the_printed_code_links_to_the_app_and_keeps_the_code_out_of_server_logs,
     a_childs_record_names_the_guardians_who_can_cosign,
 );

@@ -362,6 +362,8 @@ struct EnrollmentCode {
     person: SubjectId,
     code: String,
     qr_text: String,
+    /// The phone app's link with the code, which printed codes hold.
+    link: String,
     expires_at: i64,
 }
 
@@ -490,11 +492,12 @@ pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Do
             )
             .await
             .with_context(|| format!("making an enrollment code for {}", person.name()))?;
-        // The picture shows exactly what the server asked to be in the QR code.
+        // The picture shows exactly what the server asked to be in the QR
+        // code: the link to the phone app, so a phone's camera opens it.
         let picture = if args.svg {
-            consent_qr::render_svg(&code.qr_text)?.into_bytes()
+            consent_qr::render_svg(&code.link)?.into_bytes()
         } else {
-            consent_qr::render_png(&code.qr_text, 8)?
+            consent_qr::render_png(&code.link, 8)?
         };
         write_file(path, &picture)?;
         codes.push(code);
@@ -509,7 +512,7 @@ pub async fn enrollment_codes(ctx: &Ctx, args: EnrollmentCodesArgs) -> Result<Do
             .map(|(person, code)| Card {
                 name: person.name(),
                 group: person.group.as_deref(),
-                qr_text: &code.qr_text,
+                qr_text: &code.link,
                 code: &code.code,
                 valid_until: clock::day(code.expires_at),
             })

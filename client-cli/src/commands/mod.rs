@@ -121,6 +121,13 @@ pub async fn run(cli: Cli) -> Result<Done> {
 /// How an enrollment code's text begins (a consent code's begins `consent:`).
 pub const ENROLLMENT_PREFIX: &str = "consent-enroll:";
 
+/// Whether scanned or typed text is an enrollment code: the code with its
+/// prefix, or the phone app's link that printed codes hold
+/// (`https://.../enroll#code=...`).
+fn is_enrollment_code(text: &str) -> bool {
+    text.trim_start().starts_with(ENROLLMENT_PREFIX) || text.contains("/enroll#code=")
+}
+
 /// Reads the consent code (or enrollment code) in a photo of a QR code.
 fn read_code_photo(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

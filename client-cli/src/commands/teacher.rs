@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{read_code_photo, Ctx, Done, ENROLLMENT_PREFIX};
+use super::{is_enrollment_code, read_code_photo, Ctx, Done};
 use crate::api::{ApiProblem, Auth, Client};
 use crate::cli::{CheckArgs, PublishArgs, ScanArgs};
 use crate::clock::{self, human_duration};
@@ -142,7 +142,7 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
     let token = match SignedGrant::from_text(&text) {
         Ok(token) => token,
         Err(error) => {
-            let finding = if text.trim_start().starts_with(ENROLLMENT_PREFIX) {
+            let finding = if is_enrollment_code(&text) {
                 Finding::EnrollmentCode
             } else if error.unreadable() {
                 Finding::Unreadable {

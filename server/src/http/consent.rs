@@ -19,7 +19,7 @@ use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
 };
-use super::people::{named_person, ENROLLMENT_PREFIX};
+use super::people::{is_enrollment_code, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::needs_guardian;
@@ -126,7 +126,7 @@ async fn submit_grant(
 /// code given by mistake is named as such, so that whoever holds it learns
 /// what it is instead of "not a consent code".
 pub(super) fn read_consent_code(text: &str) -> ApiResult<SignedGrant> {
-    if text.trim_start().starts_with(ENROLLMENT_PREFIX) {
+    if is_enrollment_code(text) {
         return Err(ApiError::bad_request(
             "not_a_consent_code",
             "this is an enrollment code, which enrolls a person's phone or computer once; \

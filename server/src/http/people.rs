@@ -398,6 +398,13 @@ async fn link_guardian(
 /// The prefix of an enrollment code's QR text.
 pub const ENROLLMENT_PREFIX: &str = "consent-enroll:";
 
+/// Whether scanned or typed text is an enrollment code: the code with its
+/// prefix, or the phone app's link that printed codes hold
+/// ([`AppState::enrollment_link`]).
+pub fn is_enrollment_code(text: &str) -> bool {
+    text.trim_start().starts_with(ENROLLMENT_PREFIX) || text.contains("/enroll#code=")
+}
+
 /// How long an enrollment code works.
 const ENROLLMENT_VALID_SECONDS: i64 = 14 * 86_400;
 
