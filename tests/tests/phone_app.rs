@@ -37,6 +37,18 @@ async fn enrollment_link(admin: &Api, person: SubjectId) -> String {
     code.body["link"].as_str().unwrap().to_owned()
 }
 
+/// The teacher's check of a website photo with `person` in it, through the API.
+async fn website_photo_check(teacher: &Api, person: SubjectId) -> serde_json::Value {
+    let answer = teacher
+        .post(
+            "/v1/checks",
+            json!({"media_hash": media_hash(b"class photo"), "media_kind": "photo", "purpose": "website", "people": [person.to_string()]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    answer.body
+}
+
 /// The teacher's verdict for `person` on a website photo, through the API.
 async fn website_photo_verdict(teacher: &Api, person: SubjectId) -> String {
     let answer = teacher
@@ -136,16 +148,37 @@ async fn student_enrolls_gives_shows_and_withdraws(language: Language) {
         "the QR code on screen is Sam's consent"
     );
 
+    // The class photo goes on the website.
+    let checked = website_photo_check(&teacher, sam).await;
+    let published = teacher
+        .post(
+            "/v1/publications",
+            json!({"receipt_id": checked["receipt_id"], "channel": "website", "url": "https://school.example/news/1"}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{published:?}");
+
     phone.wait_for("#withdraw-link").await.click().await.unwrap();
     phone.wait_for("#confirm:not([hidden])").await;
+    phone.wait_for_text("https://school.example/news/1").await;
     keep(&phone, "6-withdraw").await;
     phone.wait_for("#withdraw").await.click().await.unwrap();
     phone.wait_for("#withdrawn:not([hidden])").await;
     phone
         .wait_for_text(says(language, "Ingetrokken op", "Withdrawn on"))
         .await;
+    phone
+        .wait_for_text(says(
+            language,
+            "Publicaties die de school moet weghalen: 1.",
+            "Publications flagged for the school to take down: 1.",
+        ))
+        .await;
     keep(&phone, "7-withdrawn").await;
     assert_eq!(website_photo_verdict(&teacher, sam).await, "revoked");
+    let comms = admin.staff("Cas", "communications").await;
+    let flagged = comms.get("/v1/publications?flagged=true").await.body;
+    assert_eq!(flagged[0]["url"], "https://school.example/news/1", "{flagged}");
 
     phone.goto(&format!("{}/show", server.url)).await;
     phone.wait_for("#none:not([hidden])").await;

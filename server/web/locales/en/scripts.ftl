@@ -69,4 +69,5 @@ cosign-intro = { $child } asks you to co-sign this consent. Check it before you 
 cosign-done = Your signature is added. The consent of { $child } counts now.
 withdrawn-text = Withdrawn on { $when }. From now on, every teacher's check refuses it.
 withdrawn-flagged = Publications flagged for the school to take down: { $count }.
+withdrawn-none = Nothing published with it needs to be taken down.
 pending-share-title = Consent to co-sign

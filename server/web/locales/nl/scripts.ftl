@@ -69,4 +69,5 @@ cosign-intro = { $child } vraagt je deze toestemming mee te ondertekenen. Bekijk
 cosign-done = Je handtekening staat eronder. De toestemming van { $child } telt nu.
 withdrawn-text = Ingetrokken op { $when }. Vanaf nu weigert elke controle door een leraar hem.
 withdrawn-flagged = Publicaties die de school moet weghalen: { $count }.
+withdrawn-none = Er hoeft niets te worden weggehaald dat ermee gepubliceerd is.
 pending-share-title = Toestemming om mee te ondertekenen

@@ -71,10 +71,9 @@ async function start() {
         revocation: signedText({ kind: "revocation", claims, signatures: [signature] }),
       });
       $("confirm").hidden = true;
-      $("withdrawn-text").textContent = `${t("withdrawn-text", { when: dayAndTime(accepted.received_at) })} ${t(
-        "withdrawn-flagged",
-        { count: publications.length },
-      )}`;
+      $("withdrawn-text").textContent = `${t("withdrawn-text", { when: dayAndTime(accepted.received_at) })} ${
+        publications.length > 0 ? t("withdrawn-flagged", { count: publications.length }) : t("withdrawn-none")
+      }`;
       reveal($("withdrawn"), true);
       // Refresh the copy kept on this phone, so that the code no longer shows.
       await loadRecord(identity).catch(() => {});
