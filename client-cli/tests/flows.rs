@@ -729,6 +729,92 @@ async fn online_and_offline_scans_of_the_same_codes_agree(db: Db) {
     assert!(offline.stdout.contains("must confirm"), "{offline:#?}");
 }
 
+/// A student gives consent and withdraws it; communications staff verify
+/// the audit log. Returns the staff member, the server, and the log's size.
+async fn consent_given_withdrawn_and_verified(server: &TestServer) -> (User, u64) {
+    let admin = admin(server).await;
+    let comms = staff_member(server, &admin, "Chris", "communications").await;
+    let sam = add_person(&admin, &["--name", "Sam", "--birth-date", "2009-05-01"]).await;
+    let student = enrolled(server, &admin, &sam).await;
+    student
+        .run(&["grant", "--media", "photo", "--purpose", "website"])
+        .await
+        .ok();
+    student.run(&["revoke", "--all"]).await.ok();
+    let verified = comms.run(&["audit", "verify", "--json"]).await.ok().json();
+    assert_eq!(verified["ok"], true, "{verified}");
+    let size = verified["size"].as_u64().unwrap();
+    (comms, size)
+}
+
+/// Someone with access to the database deletes the revocations (consent
+/// would count again) and lowers the school's consent age. The log still
+/// chains, but `consent audit verify` replays it, compares the state it
+/// implies with the database's, and names each difference.
+async fn audit_verify_reports_records_changed_behind_the_logs_back(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let (comms, _) = consent_given_withdrawn_and_verified(&server).await;
+    server
+        .tamper(&[
+            "DELETE FROM revocations",
+            "UPDATE schools SET digital_consent_age = 13",
+        ])
+        .await;
+    let failed = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(
+        failed
+            .stderr
+            .contains("is missing from the database: the consent it withdrew would count again"),
+        "{failed:#?}"
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("the age of digital consent is 13 in the database, but the log last set it to 16"),
+        "{failed:#?}"
+    );
+    let failed = comms.run(&["audit", "verify", "--json"]).await.exits(1).json();
+    assert_eq!(failed["ok"], false, "{failed}");
+}
+
+/// Someone with access to the database removes the revocation and its log
+/// entry and sets the school's head back to the entry before it: a shorter
+/// log that chains. The server that signed the longer log refuses to sign
+/// it; and when a server signs it anyway (this one after losing its memory
+/// of what it signed), the client refuses it, because it does not extend
+/// the head the client verified before.
+async fn audit_verify_refuses_a_log_that_does_not_extend_a_verified_head(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let (comms, size) = consent_given_withdrawn_and_verified(&server).await;
+    let school = "(SELECT id FROM schools)";
+    server
+        .tamper(&[
+            "DELETE FROM revocations",
+            &format!("DELETE FROM log_entries WHERE position = {size}"),
+            &format!(
+                "UPDATE schools SET log_size = {before}, log_head = \
+                 (SELECT head FROM log_entries WHERE school_id = {school} AND position = {before})",
+                before = size - 1
+            ),
+        ])
+        .await;
+    let refused = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(refused.stderr.contains("log_history_changed"), "{refused:#?}");
+
+    std::fs::remove_file(server.data_dir.join("signed-log-heads.json")).unwrap();
+    let server = server.restart().await;
+    // (At its start the server may log a retention purge of used
+    // enrollment codes, so the log is shorter or as long with another
+    // history: refused either way.)
+    let refused = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(refused.stderr.contains("this client verified"), "{refused:#?}");
+    drop(server);
+}
+
 /// A teacher cannot do an administrator's work, and the error says why.
 async fn refusals_name_the_code_and_what_to_do(db: Db) {
     let Some(server) = TestServer::start(db).await else {
@@ -1219,6 +1305,8 @@ consent_tests::on_both_databases!(
     parent_co_signs_for_a_young_child,
     online_scan_applies_the_age_rule,
     online_and_offline_scans_of_the_same_codes_agree,
+    audit_verify_reports_records_changed_behind_the_logs_back,
+    audit_verify_refuses_a_log_that_does_not_extend_a_verified_head,
     refusals_name_the_code_and_what_to_do,
     a_parent_is_told_to_name_their_child,
     scans_name_the_kind_of_code_and_unreadable_is_not_forged,

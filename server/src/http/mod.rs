@@ -31,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::signed_heads::SignedHeads;
 use crate::store::Store;
 pub use devices::EnrollmentLimiter;
 use error::ApiError;
@@ -45,15 +46,20 @@ pub struct AppState {
     pub signing_key: Arc<SigningKey>,
     /// Counts failed enrollment attempts per client address, to slow down guessing.
     pub enrollment_attempts: Arc<devices::EnrollmentLimiter>,
+    /// The last audit log head this instance signed per school: it signs
+    /// only heads that extend it.
+    pub signed_heads: Arc<SignedHeads>,
 }
 
 impl AppState {
-    /// State over `store`, signing with `signing_key`.
-    pub fn new(store: Store, signing_key: SigningKey) -> Self {
+    /// State over `store`, signing with `signing_key`, remembering signed
+    /// log heads in `signed_heads`.
+    pub fn new(store: Store, signing_key: SigningKey, signed_heads: SignedHeads) -> Self {
         Self {
             store,
             signing_key: Arc::new(signing_key),
             enrollment_attempts: Arc::new(devices::EnrollmentLimiter::default()),
+            signed_heads: Arc::new(signed_heads),
         }
     }
 
