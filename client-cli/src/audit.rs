@@ -426,3 +426,139 @@ pub fn differences<'a>(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use consent_protocol::{
+        genesis_head, next_head, Grant, GrantSigners, MediaKind, MediaSet, PublicKey, Purpose, PurposeSet,
+        SigningKey, TokenId,
+    };
+    use serde_json::json;
+
+    use super::*;
+
+    const SERVER: &str = "https://consent.example";
+    const SCHOOL: SchoolId = SchoolId(7);
+
+    fn chain(entries: &[&str]) -> Vec<Hash256> {
+        let mut heads = vec![genesis_head(SCHOOL)];
+        for (index, entry) in entries.iter().enumerate() {
+            let next = next_head(heads.last().expect("genesis"), index as u64 + 1, entry.as_bytes());
+            heads.push(next);
+        }
+        heads
+    }
+
+    fn remembered(heads: &[Hash256], size: u64) -> VerifiedHeads {
+        let mut verified = VerifiedHeads::default();
+        verified.remember(
+            SERVER,
+            &LogHead {
+                school: SCHOOL,
+                size,
+                head: heads[size as usize],
+                signed_at: Timestamp::from_unix(1_800_000_000),
+                key: PublicKey::of(&SigningKey::from_bytes(&[1; 32])).id(),
+            },
+        );
+        verified
+    }
+
+    #[test]
+    fn a_later_log_must_contain_every_verified_log_as_a_prefix() {
+        let verified = remembered(&chain(&["a", "b"]), 2);
+        assert!(verified
+            .check_extends(SERVER, SCHOOL, &chain(&["a", "b", "c"]))
+            .is_ok());
+        assert!(verified
+            .check_extends(SERVER, SCHOOL, &chain(&["a", "b"]))
+            .is_ok());
+        let shorter = verified
+            .check_extends(SERVER, SCHOOL, &chain(&["a"]))
+            .expect_err("a removed entry is refused");
+        assert!(shorter.contains("entries were removed"), "{shorter}");
+        let rewritten = verified
+            .check_extends(SERVER, SCHOOL, &chain(&["a", "x", "c"]))
+            .expect_err("a rewritten entry is refused");
+        assert!(rewritten.contains("history was rewritten"), "{rewritten}");
+        // Another server's or school's log is another log.
+        assert!(verified
+            .check_extends("https://other.example", SCHOOL, &chain(&["x"]))
+            .is_ok());
+        assert!(verified
+            .check_extends(SERVER, SchoolId(8), &chain(&["x"]))
+            .is_ok());
+    }
+
+    fn grant(not_after: u32) -> String {
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let grant = Grant {
+            token_id: TokenId::from_bytes([3; 16]),
+            school: SCHOOL,
+            subject: SubjectId::from_bytes([4; 16]),
+            media: MediaSet::new([MediaKind::Photo]).expect("non-empty"),
+            purposes: PurposeSet::new([Purpose::WEBSITE]).expect("non-empty"),
+            issued_at: Timestamp::from_unix(1000),
+            not_before: Timestamp::from_unix(1000),
+            not_after: Timestamp::from_unix(not_after),
+            signers: GrantSigners::Subject {
+                key: PublicKey::of(&key).id(),
+            },
+        };
+        SignedGrant::sign(grant, &[&key]).expect("signs").to_text()
+    }
+
+    fn record(value: serde_json::Value) -> StoredRecord {
+        serde_json::from_value(value).expect("a record")
+    }
+
+    #[test]
+    fn replaying_the_log_names_every_difference_from_the_database() {
+        let person = SubjectId::from_bytes([4; 16]);
+        let parent = SubjectId::from_bytes([5; 16]);
+        let key = PublicKey::of(&SigningKey::from_bytes(&[2; 32])).id();
+        let entries = [
+            json!({"at": 1, "type": "school_created"}).to_string(),
+            json!({"at": 2, "type": "key_registered", "person": person, "key": key}).to_string(),
+            json!({"at": 3, "type": "guardian_linked", "guardian": parent, "child": person}).to_string(),
+            json!({"at": 4, "type": "grant", "token": grant(2000)}).to_string(),
+            json!({"at": 5, "type": "key_revoked", "person": person, "key": key}).to_string(),
+        ];
+        let logged = || {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (i as u64 + 1, e.as_str()))
+        };
+        let faithful = json!({
+            "log_size": 5, "digital_consent_age": 16, "retention_days": 1825,
+            "grants": [grant(2000)], "revocations": [],
+            "device_keys": [{"key_id": key, "person": person, "revoked": true}],
+            "guardianships": [{"guardian": parent, "child": person}], "erased": [],
+        });
+        assert_eq!(differences(logged(), &record(faithful.clone())), Ok(vec![]));
+
+        let mut tampered = faithful.clone();
+        tampered["grants"] = json!([]);
+        tampered["device_keys"][0]["revoked"] = json!(false);
+        tampered["guardianships"] = json!([]);
+        tampered["erased"] = json!([parent]);
+        let found = differences(logged(), &record(tampered)).expect("the log replays");
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].contains("is missing from the database"), "{found:#?}");
+        assert!(
+            found[1].contains("is in use in the database, but cut off by the log"),
+            "{found:#?}"
+        );
+
+        // A grant that ended before a later purge's cut-off may be gone.
+        let purge = json!({"at": 6, "type": "records_purged", "older_than": 3000,
+            "purged": {"publications": 0, "receipts": 0, "grants": 1, "enrollment_codes": 0}})
+        .to_string();
+        let mut purged = faithful;
+        purged["grants"] = json!([]);
+        purged["log_size"] = json!(6);
+        let with_purge = logged().chain([(6, purge.as_str())]);
+        assert_eq!(differences(with_purge, &record(purged)), Ok(vec![]));
+    }
+}
