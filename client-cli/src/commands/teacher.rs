@@ -58,7 +58,8 @@ pub enum Finding {
     /// server knows whether they did.
     StudentMustConfirm,
     /// Genuine and standing, but the offline cache does not say whether the
-    /// person needs a guardian (they were added after the last sync).
+    /// person needs a guardian (they were added after the last sync, or the
+    /// cache was made by an older client).
     AgeUnknown,
     /// Genuine, but the server allows nothing under it now (for example the
     /// person's record was erased).
@@ -442,7 +443,7 @@ fn report_scan(
              age of digital consent and decides for themselves: they must confirm this consent"
             .to_owned(),
         Finding::AgeUnknown => "the offline cache does not say whether this person needs a parent's \
-             signature (added after the last `consent sync`)"
+             signature (they were added after the last `consent sync`, or the cache is from an older client)"
             .to_owned(),
         Finding::Withheld => {
             "the server allows nothing under this code now (the person's record may have been erased)"
