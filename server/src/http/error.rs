@@ -133,9 +133,7 @@ impl ApiError {
             ApiError::Conflict(_)
             | ApiError::ConsentMissing { .. }
             | ApiError::ChannelNotCovered { .. }
-            | ApiError::LogHistoryChanged(_) => {
-                StatusCode::CONFLICT
-            }
+            | ApiError::LogHistoryChanged(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
