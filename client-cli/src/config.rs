@@ -51,6 +51,11 @@ impl Paths {
         self.dir.join("offline-cache.json")
     }
 
+    /// Every audit log head this client has verified (`consent audit verify`).
+    pub fn verified_heads(&self) -> PathBuf {
+        self.dir.join("verified-log-heads.json")
+    }
+
     fn token(&self, id: &str) -> PathBuf {
         self.dir.join("tokens").join(format!("{id}.txt"))
     }

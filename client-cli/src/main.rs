@@ -4,6 +4,7 @@
 //! Exit codes: 0 done (allowed, valid), 1 error, 2 usage, 3 not allowed.
 
 mod api;
+mod audit;
 mod cli;
 mod clock;
 mod commands;

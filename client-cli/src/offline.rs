@@ -1,14 +1,19 @@
-//! The offline cache: the school's keys, guardianships and revocations, so a
-//! teacher can check consent codes without a network (on a school trip).
+//! The offline cache: the school's keys, guardianships, revocations and
+//! guardian dates, so a teacher can check consent codes without a network
+//! (on a school trip) and reach the same answer as the server.
 //!
 //! Nothing in it is trusted because the server sent it: every revocation, and
 //! the server's signature over each page of the list (which shows that none
 //! was left out, and dates the cache), are verified before they are stored.
+//! The guardian dates (per person, until when a guardian must sign: the age
+//! rule without birth dates) are signed by the server as one list; the
+//! signature is checked at sync and again at every scan, so an edited cache
+//! file cannot make a child old enough.
 
 use anyhow::{bail, Context, Result};
 use consent_protocol::{
-    KeyHolder, Keyring, ListedRevocation, PublicKey, SchoolId, SignedRevocation, SignedRevocationList,
-    SubjectId, Timestamp,
+    GuardianDate, KeyHolder, Keyring, ListedRevocation, PublicKey, SchoolId, SignedGuardianDates,
+    SignedRevocation, SignedRevocationList, SubjectId, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +38,25 @@ pub struct Cache {
     /// The server's signed last page of the list at the last sync: its
     /// `signed_at` dates the cache.
     signed_list: String,
+    /// Per person, until when a guardian must sign (in person id order).
+    #[serde(default)]
+    guardian_dates: Vec<GuardianDate>,
+    /// The server's signature over `guardian_dates`.
+    #[serde(default)]
+    signed_guardian_dates: String,
+}
+
+/// What the cache says about the age rule for one person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgeRule {
+    /// A guardian must sign until this moment, which has not come yet.
+    GuardianNeeded { until: Timestamp },
+    /// Old enough to decide alone (since this moment; 1970 when the server
+    /// only said "old enough").
+    DecidesAlone { since: Timestamp },
+    /// The cache holds no date for this person (enrolled after the last
+    /// sync, or a cache from before guardian dates existed).
+    Unknown,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -73,6 +97,8 @@ struct OfflineKeys {
     server_keys: Vec<String>,
     device_keys: Vec<CachedKey>,
     guardianships: Vec<Guardianship>,
+    guardian_dates: Vec<GuardianDate>,
+    signed_guardian_dates: String,
 }
 
 impl Cache {
@@ -124,6 +150,36 @@ impl Cache {
             keyring.add_guardianship(link.guardian, link.child);
         }
         Ok(keyring)
+    }
+
+    /// The age rule for `person` at `now`, from the server's signed guardian
+    /// dates. The signature is checked again here, so a cache file edited
+    /// after `consent sync` is refused rather than believed.
+    pub fn age_rule(&self, person: SubjectId, now: Timestamp) -> Result<AgeRule> {
+        if self.signed_guardian_dates.is_empty() {
+            return Ok(AgeRule::Unknown);
+        }
+        let keyring = self.keyring(false)?;
+        SignedGuardianDates::from_text(&self.signed_guardian_dates)
+            .and_then(|signed| signed.verify(&keyring, &self.guardian_dates).map(|_| ()))
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "the cache's guardian dates do not match the server's signature ({}); run `consent sync`",
+                    error.code()
+                )
+            })?;
+        let Ok(index) = self
+            .guardian_dates
+            .binary_search_by(|date| date.person.as_bytes().cmp(person.as_bytes()))
+        else {
+            return Ok(AgeRule::Unknown);
+        };
+        let date = self.guardian_dates[index];
+        Ok(if date.needs_guardian(now) {
+            AgeRule::GuardianNeeded { until: date.until }
+        } else {
+            AgeRule::DecidesAlone { since: date.until }
+        })
     }
 
     /// The cached revocations (each verified when it was cached).
@@ -183,8 +239,22 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
         revocations: Vec::new(),
         up_to: after,
         signed_list: String::new(),
+        guardian_dates: keys.guardian_dates,
+        signed_guardian_dates: keys.signed_guardian_dates,
     };
     let server_keyring = cache.keyring(false)?;
+    let dates = SignedGuardianDates::from_text(&cache.signed_guardian_dates)
+        .and_then(|signed| signed.verify(&server_keyring, &cache.guardian_dates).cloned())
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "the server sent guardian dates that do not verify ({}: {error}); the cache was not updated. \
+                 Tell the school's administrator",
+                error.code()
+            )
+        })?;
+    if dates.school != school {
+        bail!("the server's guardian dates are for another school; the cache was not updated");
+    }
     let device_keyring = cache.keyring(true)?;
     let now = clock::now();
     for fetched in pages {

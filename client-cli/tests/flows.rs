@@ -400,7 +400,7 @@ async fn offline_scan_trusts_only_a_fresh_cache(db: Db) {
     assert!(fresh.stdout.starts_with("VALID"), "{fresh:#?}");
     assert!(fresh.stdout.contains("offline cache from"), "{fresh:#?}");
     assert!(
-        fresh.stdout.contains("the age rule is checked online only"),
+        fresh.stdout.contains("age rule:  old enough to consent alone"),
         "{fresh:#?}"
     );
 
@@ -545,12 +545,27 @@ async fn parent_co_signs_for_a_young_child(db: Db) {
 /// A consent code signed on `device` by its owner alone, never submitted:
 /// what a young child's device makes, which the server refuses to record.
 fn signed_alone_on(device: &User) -> String {
+    signed_on(device, None)
+}
+
+/// A consent code signed on `device`: by its owner for themselves, or (with
+/// `child`) by its owner as the child's guardian alone. Never submitted.
+fn signed_on(device: &User, child: Option<&str>) -> String {
     let dir = device.config_dir();
     let enrollment: Value = serde_json::from_slice(&std::fs::read(dir.join("device.json")).unwrap()).unwrap();
     let seed = hex::decode(std::fs::read_to_string(dir.join("device.key")).unwrap().trim()).unwrap();
     let key = SigningKey::from_bytes(&seed.try_into().unwrap());
-    let person: SubjectId = serde_json::from_value(enrollment["person"].clone()).unwrap();
+    let own: SubjectId = serde_json::from_value(enrollment["person"].clone()).unwrap();
+    let person: SubjectId = child.map_or(own, |child| child.parse().unwrap());
     let school: SchoolId = serde_json::from_value(enrollment["school"].clone()).unwrap();
+    let signers = match child {
+        None => GrantSigners::Subject {
+            key: PublicKey::of(&key).id(),
+        },
+        Some(_) => GrantSigners::Guardian {
+            key: PublicKey::of(&key).id(),
+        },
+    };
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let now = Timestamp::from_unix(u32::try_from(seconds).unwrap());
     let grant = Grant {
@@ -562,16 +577,14 @@ fn signed_alone_on(device: &User) -> String {
         issued_at: now,
         not_before: now,
         not_after: now.end_of_school_year(),
-        signers: GrantSigners::Subject {
-            key: PublicKey::of(&key).id(),
-        },
+        signers,
     };
     SignedGrant::sign(grant, &[&key]).unwrap().to_text()
 }
 
 /// Online, a scan applies the age rule: a young child's code a parent gave
 /// is valid; one the child signed alone is not (exit 3), and the output says
-/// a parent must co-sign. Offline the client cannot know ages and says so.
+/// a parent must co-sign. Offline the cache's signed guardian dates say the same.
 async fn online_scan_applies_the_age_rule(db: Db) {
     let Some(server) = TestServer::start(db).await else {
         return;
@@ -637,20 +650,169 @@ async fn online_scan_applies_the_age_rule(db: Db) {
     assert_eq!(refused["guardian_required"], true);
     assert_eq!(refused["guardian_signed"], false);
 
-    // Offline the age rule is unknown, and the output says so.
+    // Offline the cache's guardian dates give the same answer.
     teacher.run(&["sync"]).await.ok();
-    let offline = teacher.run(&["scan", "--offline", &alone]).await.ok();
+    let offline = teacher.run(&["scan", "--offline", &alone]).await.exits(3);
     assert!(
-        offline.stdout.contains("the age rule is checked online only"),
+        offline
+            .stdout
+            .starts_with("NOT VALID: needs a parent's co-signature"),
+        "{offline:#?}"
+    );
+    assert!(
+        offline.stdout.contains("a guardian must sign until 2030-06-01"),
         "{offline:#?}"
     );
     let offline = teacher
         .run(&["scan", "--offline", "--json", &alone])
         .await
-        .ok()
+        .exits(3)
         .json();
-    assert_eq!(offline["guardian_required"], Value::Null, "{offline}");
+    assert_eq!(offline["status"], "guardian_missing", "{offline}");
+    assert_eq!(offline["guardian_required"], true);
     assert_eq!(offline["guardian_signed"], false);
+}
+
+/// The same codes scanned online and offline (after `consent sync`) get the
+/// same verdict, age rule included: a 12-year-old's own code, a parent's
+/// code for them, a 17-year-old's own code, and the own code of a student
+/// whose birth date the school never recorded. Offline, a code a parent
+/// signed alone for a student who has reached the consent age is not valid:
+/// the student must confirm it.
+async fn online_and_offline_scans_of_the_same_codes_agree(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let young = add_person(&admin, &["--name", "Yara", "--birth-date", "2014-06-01"]).await;
+    let older = add_person(&admin, &["--name", "Otto", "--birth-date", "2009-01-15"]).await;
+    let unknown = add_person(&admin, &["--name", "Uma"]).await;
+    let parent = add_person(&admin, &["--kind", "guardian", "--name", "Pia"]).await;
+    for child in [&young, &older] {
+        admin
+            .run(&["guardian", "link", "--guardian", &parent, "--child", child])
+            .await
+            .ok();
+    }
+    let young_device = enrolled(&server, &admin, &young).await;
+    let older_device = enrolled(&server, &admin, &older).await;
+    let unknown_device = enrolled(&server, &admin, &unknown).await;
+    let parent_device = enrolled(&server, &admin, &parent).await;
+    let codes = [
+        (signed_on(&young_device, None), "guardian_missing"),
+        (signed_on(&parent_device, Some(&young)), "valid"),
+        (signed_on(&older_device, None), "valid"),
+        (signed_on(&unknown_device, None), "guardian_missing"),
+    ];
+    teacher.run(&["sync"]).await.ok();
+    for (code, expected) in &codes {
+        let online = teacher.run(&["scan", "--json", code]).await.json();
+        let offline = teacher.run(&["scan", "--offline", "--json", code]).await.json();
+        assert_eq!(online["status"], *expected, "online: {online}");
+        assert_eq!(offline["status"], *expected, "offline: {offline}");
+        for field in ["valid", "genuine", "guardian_required", "guardian_signed"] {
+            assert_eq!(online[field], offline[field], "{field}: {online} / {offline}");
+        }
+    }
+    let by_parent_for_older = signed_on(&parent_device, Some(&older));
+    let offline = teacher
+        .run(&["scan", "--offline", &by_parent_for_older])
+        .await
+        .exits(3);
+    assert!(
+        offline
+            .stdout
+            .starts_with("NOT VALID: signed by a guardian alone"),
+        "{offline:#?}"
+    );
+    assert!(offline.stdout.contains("must confirm"), "{offline:#?}");
+}
+
+/// A student gives consent and withdraws it; communications staff verify
+/// the audit log. Returns the staff member, the server, and the log's size.
+async fn consent_given_withdrawn_and_verified(server: &TestServer) -> (User, u64) {
+    let admin = admin(server).await;
+    let comms = staff_member(server, &admin, "Chris", "communications").await;
+    let sam = add_person(&admin, &["--name", "Sam", "--birth-date", "2009-05-01"]).await;
+    let student = enrolled(server, &admin, &sam).await;
+    student
+        .run(&["grant", "--media", "photo", "--purpose", "website"])
+        .await
+        .ok();
+    student.run(&["revoke", "--all"]).await.ok();
+    let verified = comms.run(&["audit", "verify", "--json"]).await.ok().json();
+    assert_eq!(verified["ok"], true, "{verified}");
+    let size = verified["size"].as_u64().unwrap();
+    (comms, size)
+}
+
+/// Someone with access to the database deletes the revocations (consent
+/// would count again) and lowers the school's consent age. The log still
+/// chains, but `consent audit verify` replays it, compares the state it
+/// implies with the database's, and names each difference.
+async fn audit_verify_reports_records_changed_behind_the_logs_back(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let (comms, _) = consent_given_withdrawn_and_verified(&server).await;
+    server
+        .tamper(&[
+            "DELETE FROM revocations",
+            "UPDATE schools SET digital_consent_age = 13",
+        ])
+        .await;
+    let failed = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(
+        failed
+            .stderr
+            .contains("is missing from the database: the consent it withdrew would count again"),
+        "{failed:#?}"
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("the age of digital consent is 13 in the database, but the log last set it to 16"),
+        "{failed:#?}"
+    );
+    let failed = comms.run(&["audit", "verify", "--json"]).await.exits(1).json();
+    assert_eq!(failed["ok"], false, "{failed}");
+}
+
+/// Someone with access to the database removes the revocation and its log
+/// entry and sets the school's head back to the entry before it: a shorter
+/// log that chains. The server that signed the longer log refuses to sign
+/// it; and when a server signs it anyway (this one after losing its memory
+/// of what it signed), the client refuses it, because it does not extend
+/// the head the client verified before.
+async fn audit_verify_refuses_a_log_that_does_not_extend_a_verified_head(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let (comms, size) = consent_given_withdrawn_and_verified(&server).await;
+    let school = "(SELECT id FROM schools)";
+    server
+        .tamper(&[
+            "DELETE FROM revocations",
+            &format!("DELETE FROM log_entries WHERE position = {size}"),
+            &format!(
+                "UPDATE schools SET log_size = {before}, log_head = \
+                 (SELECT head FROM log_entries WHERE school_id = {school} AND position = {before})",
+                before = size - 1
+            ),
+        ])
+        .await;
+    let refused = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(refused.stderr.contains("log_history_changed"), "{refused:#?}");
+
+    std::fs::remove_file(server.data_dir.join("signed-log-heads.json")).unwrap();
+    let server = server.restart().await;
+    // (At its start the server may log a retention purge of used
+    // enrollment codes, so the log is shorter or as long with another
+    // history: refused either way.)
+    let refused = comms.run(&["audit", "verify"]).await.exits(1);
+    assert!(refused.stderr.contains("this client verified"), "{refused:#?}");
+    drop(server);
 }
 
 /// A teacher cannot do an administrator's work, and the error says why.
@@ -1142,6 +1304,9 @@ consent_tests::on_both_databases!(
     offline_scan_trusts_only_a_fresh_cache,
     parent_co_signs_for_a_young_child,
     online_scan_applies_the_age_rule,
+    online_and_offline_scans_of_the_same_codes_agree,
+    audit_verify_reports_records_changed_behind_the_logs_back,
+    audit_verify_refuses_a_log_that_does_not_extend_a_verified_head,
     refusals_name_the_code_and_what_to_do,
     a_parent_is_told_to_name_their_child,
     scans_name_the_kind_of_code_and_unreadable_is_not_forged,

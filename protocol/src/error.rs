@@ -100,9 +100,10 @@ pub enum Error {
     /// The object claims to be issued later than now (beyond clock skew).
     #[error("the code claims to be issued in the future")]
     IssuedInFuture,
-    /// The revocations beside a signed revocation list are not the ones the
-    /// server signed for: one was added, altered, reordered or left out.
-    #[error("the revocation list does not match its signature: {rule}")]
+    /// The entries beside a signed list (a revocation-list page or the
+    /// guardian dates) are not the ones the server signed for: one was
+    /// added, altered, reordered or left out.
+    #[error("the list does not match its signature: {rule}")]
     ListMismatch {
         /// What does not match.
         rule: &'static str,

@@ -4,7 +4,7 @@
 //! The objects are the [`SignedGrant`] (a person's consent token), the
 //! [`SignedRevocation`], the server's [`SignedReceipt`] for a check, and the
 //! [`SignedLogHead`] of a school's audit log, and the server's
-//! [`SignedRevocationList`] page for offline verifiers. `docs/protocol.md` specifies the
+//! [`SignedRevocationList`] page and [`SignedGuardianDates`] for offline verifiers. `docs/protocol.md` specifies the
 //! byte layouts; `protocol/vectors/v1.json` holds test vectors.
 //!
 //! The crate is pure: no I/O, no clock, no global randomness. Callers pass the
@@ -13,6 +13,7 @@
 mod batch;
 mod error;
 mod grant;
+mod guardian_dates;
 mod ids;
 mod keys;
 mod log;
@@ -29,6 +30,7 @@ pub use batch::verify_grants;
 pub use ed25519_dalek::{Signature, SigningKey};
 pub use error::Error;
 pub use grant::{Grant, GrantSigners, SignedGrant, MAX_CLOCK_SKEW_SECONDS};
+pub use guardian_dates::{guardian_dates_digest, GuardianDate, GuardianDates, SignedGuardianDates};
 pub use ids::{Hash256, KeyId, ParseIdError, ReceiptId, RevocationId, SchoolId, SubjectId, TokenId};
 pub use keys::{signed_message, KeyHolder, Keyring, PublicKey, Role};
 pub use log::{genesis_head, next_head, LogHead, SignedLogHead};

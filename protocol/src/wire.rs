@@ -24,6 +24,8 @@ pub enum Kind {
     Request,
     /// A server's signed page of a school's revocation list.
     RevocationList,
+    /// A server's signed list of when each person stops needing a guardian.
+    GuardianDates,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::LogHead => 4,
             Kind::Request => 5,
             Kind::RevocationList => 6,
+            Kind::GuardianDates => 7,
         }
     }
 
@@ -48,6 +51,7 @@ impl Kind {
             Kind::LogHead => "log-head",
             Kind::Request => "request",
             Kind::RevocationList => "revocation-list",
+            Kind::GuardianDates => "guardian-dates",
         }
     }
 
@@ -61,6 +65,7 @@ impl Kind {
             Kind::LogHead => b"school-consent/v1/log-head\0",
             Kind::Request => b"school-consent/v1/request\0",
             Kind::RevocationList => b"school-consent/v1/revocation-list\0",
+            Kind::GuardianDates => b"school-consent/v1/guardian-dates\0",
         }
     }
 
@@ -72,6 +77,7 @@ impl Kind {
             Kind::LogHead,
             Kind::Request,
             Kind::RevocationList,
+            Kind::GuardianDates,
         ]
         .into_iter()
         .find(|kind| kind.byte() == byte)

@@ -74,6 +74,9 @@ fn decode_and_verify(kind: Kind, bytes: &[u8], world: &World, now: Timestamp) ->
         Kind::RevocationList => SignedRevocationList::from_bytes(bytes)?
             .verify(&world.keyring, &world.listed_revocations())
             .map(|_| ()),
+        Kind::GuardianDates => SignedGuardianDates::from_bytes(bytes)?
+            .verify(&world.keyring, &world.guardian_dates_entries())
+            .map(|_| ()),
         Kind::Request => unreachable!("requests are signatures, not objects"),
     }
 }
@@ -86,6 +89,7 @@ fn valid_objects(world: &World) -> Vec<(Kind, Vec<u8>)> {
         (Kind::Receipt, world.receipt().to_bytes()),
         (Kind::LogHead, world.log_head().to_bytes()),
         (Kind::RevocationList, world.revocation_list().to_bytes()),
+        (Kind::GuardianDates, world.guardian_dates().to_bytes()),
     ]
 }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod policy;
 pub mod retention;
+pub mod signed_heads;
 mod signing_key;
 pub mod store;
 pub mod web;
@@ -89,6 +90,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     let data_dir = config.data_dir();
     std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let signing_key = signing_key::load_or_create(&data_dir)?;
+    let signed_heads = signed_heads::SignedHeads::load(&data_dir)?;
     let store = Store::connect(&config.database_url()).await.with_context(|| {
         format!(
             "opening the database {}",
@@ -98,7 +100,12 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     store
         .register_server_key(&PublicKey::of(&signing_key), now_unix())
         .await?;
-    Ok(AppState::new(store, signing_key, &config.public_url()))
+    Ok(AppState::new(
+        store,
+        signing_key,
+        signed_heads,
+        &config.public_url(),
+    ))
 }
 
 /// Opens the store a configuration names, for commands run on the server's host.

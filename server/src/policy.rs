@@ -3,7 +3,8 @@
 //! database.
 
 use consent_protocol::{
-    Error as TokenError, MediaKind, Outcome, Purpose, SignedGrant, SubjectId, Timestamp, TokenId, Verdict,
+    Error as TokenError, GuardianDate, MediaKind, Outcome, Purpose, SignedGrant, SubjectId, Timestamp,
+    TokenId, Verdict,
 };
 use time::{Date, Month};
 
@@ -13,15 +14,33 @@ use crate::store::StoredRevocation;
 /// age of digital consent on `today`. An unknown or unreadable birth date
 /// counts as young, so that a missing record never skips a parent's consent.
 pub fn needs_guardian(birth_date: Option<&str>, digital_consent_age: i64, today: Timestamp) -> bool {
+    today < guardian_needed_until(birth_date, digital_consent_age)
+}
+
+/// The moment a person stops needing a guardian: the start (00:00 UTC) of
+/// the day they reach the school's age of digital consent (a 29 February
+/// birthday counts from 1 March in other years). Unknown or unreadable birth
+/// dates, and moments past 2106, give [`GuardianDate::ALWAYS`]. This one
+/// moment is what offline verifiers carry instead of a birth date.
+pub fn guardian_needed_until(birth_date: Option<&str>, digital_consent_age: i64) -> Timestamp {
     let Some(born) = birth_date.and_then(parse_date) else {
-        return true;
+        return GuardianDate::ALWAYS;
     };
-    let today = today.to_datetime().date();
-    let mut age = i64::from(today.year() - born.year());
-    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) {
-        age -= 1;
+    let Some(year) = i32::try_from(digital_consent_age)
+        .ok()
+        .and_then(|age| born.year().checked_add(age))
+    else {
+        return GuardianDate::ALWAYS;
+    };
+    let birthday = Date::from_calendar_date(year, born.month(), born.day())
+        .or_else(|_| Date::from_calendar_date(year, Month::March, 1));
+    match birthday {
+        Ok(day) => {
+            let seconds = day.midnight().assume_utc().unix_timestamp();
+            u32::try_from(seconds.max(0)).map_or(GuardianDate::ALWAYS, Timestamp::from_unix)
+        }
+        Err(_) => GuardianDate::ALWAYS,
     }
-    age < digital_consent_age
 }
 
 /// Parses a `YYYY-MM-DD` date.
@@ -239,6 +258,33 @@ mod tests {
         assert!(!needs_guardian(Some("2013-01-01"), 13, today));
         assert!(needs_guardian(None, 16, today));
         assert!(needs_guardian(Some("not a date"), 16, today));
+    }
+
+    #[test]
+    fn a_guardian_is_needed_until_the_first_moment_of_the_consent_birthday() {
+        // 2026-11-18T00:00:00Z, the 16th birthday of someone born 2010-11-18.
+        let birthday = Timestamp::from_unix(1_794_960_000);
+        assert_eq!(guardian_needed_until(Some("2010-11-18"), 16), birthday);
+        assert!(needs_guardian(
+            Some("2010-11-18"),
+            16,
+            Timestamp::from_unix(birthday.as_unix() - 1)
+        ));
+        assert!(!needs_guardian(Some("2010-11-18"), 16, birthday));
+        // Born on 29 February: 1 March in a year without one, as the age count has it.
+        let march = guardian_needed_until(Some("2012-02-29"), 13);
+        assert_eq!(march.to_datetime().date().to_string(), "2025-03-01");
+        assert!(needs_guardian(
+            Some("2012-02-29"),
+            13,
+            Timestamp::from_unix(march.as_unix() - 1)
+        ));
+        assert!(!needs_guardian(Some("2012-02-29"), 13, march));
+        assert_eq!(guardian_needed_until(None, 16), GuardianDate::ALWAYS);
+        assert_eq!(
+            guardian_needed_until(Some("2101-01-01"), 16),
+            GuardianDate::ALWAYS
+        );
     }
 
     #[test]

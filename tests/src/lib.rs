@@ -184,6 +184,46 @@ impl TestServer {
         }
     }
 
+    /// Runs SQL statements on the server's database directly, as someone
+    /// with access to the database (not through the server) would.
+    pub async fn tamper(&self, statements: &[&str]) {
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .expect("the database opens");
+        for statement in statements {
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        connection.close().await.unwrap();
+    }
+
+    /// Stops the server and starts it again on the same address, database
+    /// and data directory (a client's remembered server address still fits).
+    pub async fn restart(mut self) -> Self {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap().unwrap();
+        }
+        let listen: SocketAddr = self.url.trim_start_matches("http://").parse().unwrap();
+        let config = Config {
+            listen,
+            data_dir: Some(self.data_dir.clone()),
+            database_url: Some(self.database_url.clone()),
+        };
+        let server = Server::bind(&config).await.expect("server starts again");
+        let (shutdown, signal) = oneshot::channel::<()>();
+        self.handle = Some(tokio::spawn(server.serve(async move {
+            let _ = signal.await;
+        })));
+        self.shutdown = Some(shutdown);
+        self
+    }
+
     /// A client without credentials.
     pub fn anonymous(&self) -> Api {
         Api {

@@ -758,6 +758,7 @@ async fn every_answer_is_one_the_document_describes() {
     api.post(&comms, &takedown, json!({})).await;
     api.post(&comms, "/v1/publications/abc/takedown", json!({})).await;
     api.get(&comms, "/v1/audit/log?after=2&limit=10").await;
+    api.get(&comms, "/v1/audit/record").await;
     api.get(&comms, "/v1/reports/coverage?purpose=website").await;
     let (csv, report) = api
         .get_bytes(

@@ -47,6 +47,7 @@ fn staff_endpoints(person: &str) -> Vec<(Method, String, &'static [&'static str]
         (Method::GET, "/v1/channels".into(), ANY_STAFF),
         (Method::PUT, "/v1/channels/blog".into(), ADMIN),
         (Method::DELETE, "/v1/channels/blog".into(), ADMIN),
+        (Method::GET, "/v1/audit/record".into(), AUDITORS),
         (
             Method::GET,
             "/v1/reports/coverage?purpose=website".into(),

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{Ctx, Done};
 use crate::api::{Auth, Body};
+use crate::audit::{differences, StoredRecord, VerifiedHeads};
 use crate::cli::{AuditCommand, PublicationsArgs, ReportCommand, TakedownArgs};
 use crate::clock;
 use crate::output::{self, short, Table};
@@ -155,8 +156,16 @@ struct LogPage {
 
 /// Recomputes the chain over `entries` from the school's genesis and checks
 /// it against the signed head's claims. Says exactly where it breaks.
-pub fn verify_chain(school: SchoolId, entries: &[LogEntry], signed: &LogHead) -> Result<(), String> {
+/// Returns the head after 0, 1, ... n entries, for the consistency check
+/// against heads verified before.
+pub fn verify_chain(
+    school: SchoolId,
+    entries: &[LogEntry],
+    signed: &LogHead,
+) -> Result<Vec<Hash256>, String> {
     let mut head = genesis_head(school);
+    let mut heads = Vec::with_capacity(entries.len() + 1);
+    heads.push(head);
     for (index, entry) in entries.iter().enumerate() {
         let position = index as u64 + 1;
         if entry.position != position as i64 {
@@ -166,6 +175,7 @@ pub fn verify_chain(school: SchoolId, entries: &[LogEntry], signed: &LogHead) ->
             ));
         }
         head = next_head(&head, position, entry.entry.as_bytes());
+        heads.push(head);
         if head != entry.head {
             return Err(format!(
                 "entry {position} breaks the chain: its content (or an earlier entry's) was altered \
@@ -187,7 +197,7 @@ pub fn verify_chain(school: SchoolId, entries: &[LogEntry], signed: &LogHead) ->
             signed.head
         ));
     }
-    Ok(())
+    Ok(heads)
 }
 
 /// `consent audit verify`
@@ -196,6 +206,13 @@ pub async fn audit(ctx: &Ctx, command: AuditCommand) -> Result<Done> {
     let page_size = page_size.to_string();
     let client = ctx.client()?;
     let keyring = super::teacher::server_keyring(&client).await?;
+    // The stored record first: the log fetched after it holds every entry
+    // up to the record's `log_size` (unless the log was cut, which the chain
+    // and consistency checks report).
+    let record: StoredRecord = client
+        .get("/v1/audit/record", &[], Auth::Staff)
+        .await
+        .context("fetching the stored record to compare with the log")?;
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut signed: Option<SignedLogHead> = None;
     loop {
@@ -235,16 +252,49 @@ pub async fn audit(ctx: &Ctx, command: AuditCommand) -> Result<Done> {
         bail!("the server sent no log head");
     };
     let head = signed.unverified().clone();
+    let mut verified = VerifiedHeads::load(&ctx.paths)?;
     let outcome = signed
         .verify(&keyring)
         .map_err(|error| {
             format!("the log head's signature does not verify against the server's keys: {error}")
         })
-        .and_then(|_| verify_chain(head.school, &entries, &head));
+        .and_then(|_| verify_chain(head.school, &entries, &head))
+        .and_then(|chain| verified.check_extends(client.base(), head.school, &chain))
+        .and_then(|()| {
+            if record.log_size > head.size {
+                return Err(format!(
+                    "the database's record is of a log of {} entries, longer than the signed head's {}",
+                    record.log_size, head.size
+                ));
+            }
+            differences(
+                entries
+                    .iter()
+                    .map(|entry| (entry.position as u64, entry.entry.as_str())),
+                &record,
+            )
+        })
+        .and_then(|found| {
+            if found.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the database differs from what the log records ({} difference{}):\n  {}",
+                    found.len(),
+                    if found.len() == 1 { "" } else { "s" },
+                    found.join("\n  ")
+                ))
+            }
+        });
+    if outcome.is_ok() {
+        verified.remember(client.base(), &head);
+        verified.save(&ctx.paths)?;
+    }
     if ctx.json() {
         output::json(&json!({
             "ok": outcome.is_ok(),
             "problem": outcome.as_ref().err(),
+            "heads_remembered": verified.count(client.base(), head.school),
             "school": head.school,
             "entries": entries.len(),
             "size": head.size,
@@ -260,6 +310,11 @@ pub async fn audit(ctx: &Ctx, command: AuditCommand) -> Result<Done> {
                     "OK: the audit log's {} entries form an unbroken chain, and its head is signed by the server \
                      (key {}, at {}).",
                     head.size, head.key, head.signed_at
+                );
+                println!(
+                    "It extends every earlier head this client verified ({} remembered), and the database's \
+                     grants, revocations, keys and guardian links are exactly what the log records.",
+                    verified.count(client.base(), head.school)
                 );
             }
             Ok(Done::Ok)
@@ -390,7 +445,7 @@ mod tests {
     #[test]
     fn an_intact_log_verifies() {
         let (entries, head) = log(&["a", "b", "c"]);
-        assert_eq!(verify_chain(SchoolId(7), &entries, &head), Ok(()));
+        assert!(verify_chain(SchoolId(7), &entries, &head).is_ok());
     }
 
     #[test]

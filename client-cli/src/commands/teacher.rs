@@ -18,7 +18,7 @@ use super::{is_enrollment_code, read_code_photo, Ctx, Done};
 use crate::api::{ApiProblem, Auth, Client};
 use crate::cli::{CheckArgs, PublishArgs, ScanArgs};
 use crate::clock::{self, human_duration};
-use crate::offline::{self, Cache};
+use crate::offline::{self, AgeRule as CachedAgeRule, Cache};
 use crate::output::{self, short, Table};
 
 /// What a scanned code turned out to be.
@@ -49,8 +49,18 @@ pub enum Finding {
     },
     /// Genuine and standing, but the person is under the school's age of
     /// digital consent (or their birth date is unknown) and no guardian
-    /// signed it. Only the server knows ages, so only online scans find this.
+    /// signed it. Online the server says so; offline the cache's signed
+    /// guardian dates do.
     GuardianMissing,
+    /// Genuine and standing, but signed by a guardian alone for a person who
+    /// has reached the school's age of digital consent: from then on the
+    /// person decides, so they must confirm it themselves. Offline only; the
+    /// server knows whether they did.
+    StudentMustConfirm,
+    /// Genuine and standing, but the offline cache does not say whether the
+    /// person needs a guardian (they were added after the last sync, or the
+    /// cache was made by an older client).
+    AgeUnknown,
     /// Genuine, but the server allows nothing under it now (for example the
     /// person's record was erased).
     Withheld,
@@ -75,6 +85,8 @@ impl Finding {
             Finding::OtherSchool(_) => "other_school",
             Finding::Revoked { .. } => "revoked",
             Finding::GuardianMissing => "guardian_missing",
+            Finding::StudentMustConfirm => "student_must_confirm",
+            Finding::AgeUnknown => "age_unknown",
             Finding::Withheld => "not_allowed",
             Finding::Unreadable { .. } => "unreadable",
             Finding::EnrollmentCode => "enrollment_code",
@@ -88,17 +100,21 @@ impl Finding {
                 | Finding::OutOfWindow { .. }
                 | Finding::Revoked { .. }
                 | Finding::GuardianMissing
+                | Finding::StudentMustConfirm
+                | Finding::AgeUnknown
                 | Finding::Withheld
         )
     }
 }
 
-/// Judges a token against what a verifier knows: the keys, the revocations
-/// and the clock. Pure, so that online and offline scans judge alike.
+/// Judges a token against what a verifier knows: the keys, the revocations,
+/// the age rule for its person and the clock. Pure, so that online and
+/// offline scans judge alike.
 pub fn judge(
     token: &SignedGrant,
     keyring: &Keyring,
     revocations: &[SignedRevocation],
+    age_rule: CachedAgeRule,
     school: SchoolId,
     now: Timestamp,
 ) -> Finding {
@@ -128,7 +144,16 @@ pub fn judge(
         .min()
     {
         Some(at) => Finding::Revoked { at: Some(at) },
-        None => Finding::Valid,
+        None => match (age_rule, &grant.signers) {
+            (CachedAgeRule::Unknown, _) => Finding::AgeUnknown,
+            (CachedAgeRule::GuardianNeeded { .. }, signers) if !signers.has_guardian() => {
+                Finding::GuardianMissing
+            }
+            (CachedAgeRule::DecidesAlone { .. }, GrantSigners::Guardian { .. }) => {
+                Finding::StudentMustConfirm
+            }
+            _ => Finding::Valid,
+        },
     }
 }
 
@@ -165,10 +190,12 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
     let now = clock::now();
     let cache = Cache::load(&ctx.paths)?
         .context("there is no offline cache yet: run `consent sync` while online (before the trip)")?;
+    let cached_age_rule = cache.age_rule(token.unverified().subject, now)?;
     let mut finding = judge(
         &token,
         &cache.keyring(false)?,
         &cache.revocations(),
+        cached_age_rule,
         cache.school,
         now,
     );
@@ -191,7 +218,7 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
         Some(&token),
         &finding,
         None,
-        AgeRule::Offline,
+        AgeRule::Offline(cached_age_rule),
         Some(&freshness),
     )?;
     Ok(if finding == Finding::Valid && !stale {
@@ -373,8 +400,8 @@ fn refused_scan(problem: &ApiProblem, grant: &Grant) -> Option<Finding> {
 enum AgeRule {
     /// The server checked it: whether a guardian's signature is required.
     Checked { required: bool },
-    /// Offline: ages are not in the cache.
-    Offline,
+    /// Offline: what the cache's signed guardian dates say.
+    Offline(CachedAgeRule),
     /// The scan did not get that far.
     Unknown,
 }
@@ -412,6 +439,12 @@ fn report_scan(
         Finding::GuardianMissing => "needs a parent's co-signature: the person is under the school's age of \
              digital consent (or their birth date is unknown) and no guardian signed this code"
             .to_owned(),
+        Finding::StudentMustConfirm => "signed by a guardian alone, but the person has reached the school's \
+             age of digital consent and decides for themselves: they must confirm this consent"
+            .to_owned(),
+        Finding::AgeUnknown => "the offline cache does not say whether this person needs a parent's \
+             signature (they were added after the last `consent sync`, or the cache is from an older client)"
+            .to_owned(),
         Finding::Withheld => {
             "the server allows nothing under this code now (the person's record may have been erased)"
                 .to_owned()
@@ -446,11 +479,19 @@ fn report_scan(
                 .collect::<Vec<_>>()
                 .join(","),
         )),
+        (Finding::StudentMustConfirm, Some(grant)) => Some(format!(
+            "the person confirms it with their own device (`consent grant` for {}), or scan online: \
+             the server knows whether they already did",
+            grant.subject
+        )),
+        (Finding::AgeUnknown, _) => Some("scan online, or run `consent sync` and scan again".to_owned()),
         _ => None,
     };
     let guardian_required = match age_rule {
         AgeRule::Checked { required } => Some(required),
-        AgeRule::Offline | AgeRule::Unknown => None,
+        AgeRule::Offline(CachedAgeRule::GuardianNeeded { .. }) => Some(true),
+        AgeRule::Offline(CachedAgeRule::DecidesAlone { .. }) => Some(false),
+        AgeRule::Offline(CachedAgeRule::Unknown) | AgeRule::Unknown => None,
     };
     if ctx.json() {
         return output::json(&json!({
@@ -506,15 +547,25 @@ fn report_scan(
         );
         let signed = grant.signers.has_guardian();
         let rule = match age_rule {
-            AgeRule::Checked { required: false } => Some("old enough to consent alone"),
+            AgeRule::Checked { required: false } => Some("old enough to consent alone".to_owned()),
             AgeRule::Checked { required: true } if signed => {
-                Some("under the age of digital consent; a guardian signed")
+                Some("under the age of digital consent; a guardian signed".to_owned())
             }
             AgeRule::Checked { required: true } => {
-                Some("under the age of digital consent; no guardian signed")
+                Some("under the age of digital consent; no guardian signed".to_owned())
             }
-            AgeRule::Offline if signed => Some("met (a guardian signed)"),
-            AgeRule::Offline => Some("not known offline (the age rule is checked online only)"),
+            AgeRule::Offline(CachedAgeRule::GuardianNeeded { until }) if signed => Some(format!(
+                "a guardian must sign until {}; a guardian signed",
+                until.to_datetime().date()
+            )),
+            AgeRule::Offline(CachedAgeRule::GuardianNeeded { until }) => Some(format!(
+                "a guardian must sign until {}; no guardian signed",
+                until.to_datetime().date()
+            )),
+            AgeRule::Offline(CachedAgeRule::DecidesAlone { .. }) => {
+                Some("old enough to consent alone".to_owned())
+            }
+            AgeRule::Offline(CachedAgeRule::Unknown) => Some("not in the offline cache".to_owned()),
             AgeRule::Unknown => None,
         };
         if let Some(rule) = rule {
@@ -874,6 +925,9 @@ mod tests {
 
     const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
     const SCHOOL: SchoolId = SchoolId(1);
+    const OLD_ENOUGH: CachedAgeRule = CachedAgeRule::DecidesAlone {
+        since: Timestamp::from_unix(0),
+    };
 
     fn student() -> (SigningKey, SubjectId) {
         (SigningKey::from_bytes(&[3; 32]), SubjectId::from_bytes([1; 16]))
@@ -921,7 +975,10 @@ mod tests {
     #[test]
     fn a_genuine_current_unrevoked_code_is_valid() {
         let (key, _) = student();
-        assert_eq!(judge(&token(&key), &keyring(), &[], SCHOOL, NOW), Finding::Valid);
+        assert_eq!(
+            judge(&token(&key), &keyring(), &[], OLD_ENOUGH, SCHOOL, NOW),
+            Finding::Valid
+        );
     }
 
     #[test]
@@ -933,19 +990,29 @@ mod tests {
         let other = revocation(RevocationScope::Token(TokenId::from_bytes([9; 16])));
         for revocation in [one, all] {
             assert_eq!(
-                judge(&token, &keyring(), &[revocation], SCHOOL, NOW),
+                judge(&token, &keyring(), &[revocation], OLD_ENOUGH, SCHOOL, NOW),
                 Finding::Revoked {
                     at: Some(NOW.plus_seconds(10))
                 }
             );
         }
-        assert_eq!(judge(&token, &keyring(), &[other], SCHOOL, NOW), Finding::Valid);
+        assert_eq!(
+            judge(&token, &keyring(), &[other], OLD_ENOUGH, SCHOOL, NOW),
+            Finding::Valid
+        );
     }
 
     #[test]
     fn an_expired_code_is_genuine_but_not_valid() {
         let (key, _) = student();
-        let finding = judge(&token(&key), &keyring(), &[], SCHOOL, NOW.plus_seconds(2000));
+        let finding = judge(
+            &token(&key),
+            &keyring(),
+            &[],
+            OLD_ENOUGH,
+            SCHOOL,
+            NOW.plus_seconds(2000),
+        );
         assert!(
             matches!(finding, Finding::OutOfWindow { code: "expired", .. }),
             "{finding:?}"
@@ -956,7 +1023,7 @@ mod tests {
     #[test]
     fn a_code_signed_by_an_unknown_or_other_key_is_not_genuine() {
         let (key, _) = student();
-        let finding = judge(&token(&key), &Keyring::new(), &[], SCHOOL, NOW);
+        let finding = judge(&token(&key), &Keyring::new(), &[], OLD_ENOUGH, SCHOOL, NOW);
         assert!(
             matches!(&finding, Finding::NotGenuine { code, .. } if code == "unknown_key"),
             "{finding:?}"
@@ -968,7 +1035,7 @@ mod tests {
             PublicKey::of(&classmate),
             KeyHolder::Person(SubjectId::from_bytes([6; 16])),
         );
-        let finding = judge(&token(&classmate), &keys, &[], SCHOOL, NOW);
+        let finding = judge(&token(&classmate), &keys, &[], OLD_ENOUGH, SCHOOL, NOW);
         assert!(
             matches!(&finding, Finding::NotGenuine { code, .. } if code == "signer_not_authorized"),
             "{finding:?}"
@@ -980,9 +1047,35 @@ mod tests {
     fn a_code_for_another_school_is_said_to_be_so() {
         let (key, _) = student();
         assert_eq!(
-            judge(&token(&key), &keyring(), &[], SchoolId(2), NOW),
+            judge(&token(&key), &keyring(), &[], OLD_ENOUGH, SchoolId(2), NOW),
             Finding::OtherSchool(SCHOOL)
         );
+    }
+
+    #[test]
+    fn offline_the_cached_age_rule_decides_as_the_server_would() {
+        let (key, person) = student();
+        let parent = SigningKey::from_bytes(&[5; 32]);
+        let parent_id = SubjectId::from_bytes([6; 16]);
+        let mut keys = keyring();
+        keys.add(PublicKey::of(&parent), KeyHolder::Person(parent_id));
+        keys.add_guardianship(parent_id, person);
+        let own = token(&key);
+        let mut by_parent = token(&key).unverified().clone();
+        by_parent.signers = GrantSigners::Guardian {
+            key: PublicKey::of(&parent).id(),
+        };
+        let by_parent = SignedGrant::sign(by_parent, &[&parent]).expect("signs");
+        let young = CachedAgeRule::GuardianNeeded {
+            until: NOW.plus_seconds(86_400),
+        };
+        let judged = |token: &SignedGrant, rule| judge(token, &keys, &[], rule, SCHOOL, NOW);
+        assert_eq!(judged(&own, young), Finding::GuardianMissing);
+        assert_eq!(judged(&by_parent, young), Finding::Valid);
+        assert_eq!(judged(&own, OLD_ENOUGH), Finding::Valid);
+        assert_eq!(judged(&by_parent, OLD_ENOUGH), Finding::StudentMustConfirm);
+        assert_eq!(judged(&own, CachedAgeRule::Unknown), Finding::AgeUnknown);
+        assert!(Finding::StudentMustConfirm.genuine() && Finding::AgeUnknown.genuine());
     }
 
     fn server_scan(standing: ServerStanding, required: bool, signed: bool) -> ServerScan {

@@ -178,4 +178,31 @@ impl World {
         .expect("the entries fit the page");
         SignedRevocationList::sign(list, &self.server_key).expect("key matches")
     }
+
+    /// When the student and the child stop needing a guardian, in person id order.
+    pub fn guardian_dates_entries(&self) -> Vec<GuardianDate> {
+        vec![
+            GuardianDate {
+                person: self.student,
+                until: Timestamp::from_unix(0),
+            },
+            GuardianDate {
+                person: self.child,
+                until: GuardianDate::ALWAYS,
+            },
+        ]
+    }
+
+    /// The school's signed guardian-dates list of [`Self::guardian_dates_entries`].
+    pub fn guardian_dates(&self) -> SignedGuardianDates {
+        let list = GuardianDates::of_entries(
+            self.school,
+            16,
+            &self.guardian_dates_entries(),
+            self.now,
+            PublicKey::of(&self.server_key).id(),
+        )
+        .expect("the entries are in order");
+        SignedGuardianDates::sign(list, &self.server_key).expect("key matches")
+    }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use consent_protocol::{LogHead, Outcome, SchoolId, SignedLogHead, SubjectId};
+use consent_protocol::{
+    next_head, Hash256, KeyId, LogHead, Outcome, SchoolId, SignedGrant, SignedLogHead, SubjectId,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,28 +16,85 @@ use super::checks::{evaluate, question};
 use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Query, Reporters, Staff};
-use super::openapi::{BadRequest, Forbidden, Unauthorized};
+use super::openapi::{BadRequest, Conflict, Forbidden, Unauthorized};
 use super::schemas;
 use super::{now, AppState};
+use crate::signed_heads::LastSigned;
 use crate::store::{LogEntry, PersonKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(audit_log))
+        .routes(routes!(stored_record))
         .routes(routes!(coverage))
 }
 
-/// The school's log head now, signed by this instance.
+/// The school's log head now, signed by this instance, if it extends the
+/// last head this instance signed for the school (see `signed_heads.rs`).
+/// The new head is remembered on disk before the signature leaves.
 async fn signed_log_head(state: &AppState, school: SchoolId) -> ApiResult<SignedLogHead> {
+    let mut memory = state.signed_heads.lock().await;
     let (size, head) = state.store.log_state(school).await?;
-    let head = LogHead {
-        school,
-        size,
-        head,
-        signed_at: now(),
-        key: state.key_id(),
+    if let Some(last) = memory.last(school.0) {
+        check_extends(state, school, last, size, head).await?;
+    }
+    let signed = SignedLogHead::sign(
+        LogHead {
+            school,
+            size,
+            head,
+            signed_at: now(),
+            key: state.key_id(),
+        },
+        &state.signing_key,
+    )?;
+    memory
+        .remember(school.0, LastSigned { size, head })
+        .map_err(ApiError::Internal)?;
+    Ok(signed)
+}
+
+/// Whether the log of `size` entries with head `head` extends `last`: the
+/// entries after `last.size`, hashed onto `last.head`, give `head`. Only the
+/// entries since the last signing are read, so the check costs what the log
+/// grew.
+async fn check_extends(
+    state: &AppState,
+    school: SchoolId,
+    last: LastSigned,
+    size: u64,
+    head: Hash256,
+) -> ApiResult<()> {
+    let rewritten = |what: String| {
+        ApiError::LogHistoryChanged(format!(
+            "the audit log does not extend the head this server signed before ({} entries, head {}): {what}. \
+             Its history was changed in the database; restore it from a backup",
+            last.size, last.head
+        ))
     };
-    Ok(SignedLogHead::sign(head, &state.signing_key)?)
+    if size < last.size {
+        return Err(rewritten(format!("it now holds only {size} entries")));
+    }
+    let (mut position, mut chain) = (last.size, last.head);
+    while position < size {
+        let entries = state.store.log_entries(school, position as i64, 5000).await?;
+        if entries.is_empty() {
+            break;
+        }
+        for entry in entries.iter().take_while(|entry| entry.position as u64 <= size) {
+            if entry.position as u64 != position + 1 {
+                return Err(rewritten(format!("entry {} is missing", position + 1)));
+            }
+            position += 1;
+            chain = next_head(&chain, position, entry.entry.as_bytes());
+        }
+    }
+    if position != size || chain != head {
+        return Err(rewritten(format!(
+            "its entries up to {size} do not hash to its head"
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -70,7 +129,8 @@ struct LogAnswer {
         (status = 200, description = "The entries and the signed log head.", body = LogAnswer),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden)
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict)
     )
 )]
 async fn audit_log(
@@ -91,6 +151,116 @@ async fn audit_log(
     Ok(Json(LogAnswer {
         entries,
         log_head: log_head.to_text(),
+    }))
+}
+
+/// What the school's tables hold that the audit log also records, read in
+/// one snapshot as of `log_size`: an auditor replays the log's first
+/// `log_size` entries and compares.
+#[derive(Serialize, ToSchema)]
+struct StoredRecordAnswer {
+    /// The log's size when the snapshot was read.
+    log_size: u64,
+    /// The school's age of digital consent.
+    digital_consent_age: i64,
+    /// How long the school keeps records, in days.
+    retention_days: i64,
+    /// Every stored consent token, as its QR text.
+    #[schema(value_type = Vec<schemas::ConsentCode>)]
+    grants: Vec<String>,
+    /// Every stored revocation.
+    revocations: Vec<StoredRevocationText>,
+    /// Every device key.
+    device_keys: Vec<StoredKey>,
+    /// Every guardian link.
+    guardianships: Vec<StoredGuardianship>,
+    /// The people whose personal data was erased.
+    #[schema(value_type = Vec<schemas::PersonId>)]
+    erased: Vec<SubjectId>,
+}
+
+/// A stored revocation and its log position.
+#[derive(Serialize, ToSchema)]
+struct StoredRevocationText {
+    /// Its position in the school's audit log.
+    sequence: i64,
+    /// The signed revocation's text.
+    #[schema(value_type = schemas::ConsentCode)]
+    revocation: String,
+}
+
+/// A stored device key.
+#[derive(Serialize, ToSchema)]
+struct StoredKey {
+    /// The key's id.
+    #[schema(value_type = schemas::KeyId)]
+    key_id: KeyId,
+    /// Who holds it.
+    #[schema(value_type = schemas::PersonId)]
+    person: SubjectId,
+    /// Whether it was cut off.
+    revoked: bool,
+}
+
+/// A stored guardian link.
+#[derive(Serialize, ToSchema)]
+struct StoredGuardianship {
+    /// The guardian.
+    #[schema(value_type = schemas::PersonId)]
+    guardian: SubjectId,
+    /// The child.
+    #[schema(value_type = schemas::PersonId)]
+    child: SubjectId,
+}
+
+/// The school's stored grants, revocations, device keys, guardian links,
+/// erasures and settings, as one snapshot, so that `consent audit verify`
+/// can replay the log and report every difference (a row deleted, added or
+/// altered outside the server). For auditors only.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/record",
+    tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stored record as of `log_size`.", body = StoredRecordAnswer),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
+async fn stored_record(
+    State(state): State<AppState>,
+    staff: Staff<Auditors>,
+) -> ApiResult<Json<StoredRecordAnswer>> {
+    let record = state.store.stored_record(staff.member.school).await?;
+    Ok(Json(StoredRecordAnswer {
+        log_size: record.log_size,
+        digital_consent_age: record.digital_consent_age,
+        retention_days: record.retention_days,
+        grants: record.grants.iter().map(SignedGrant::to_text).collect(),
+        revocations: record
+            .revocations
+            .iter()
+            .map(|(sequence, revocation)| StoredRevocationText {
+                sequence: *sequence,
+                revocation: revocation.to_text(),
+            })
+            .collect(),
+        device_keys: record
+            .device_keys
+            .into_iter()
+            .map(|(key_id, person, revoked)| StoredKey {
+                key_id,
+                person,
+                revoked,
+            })
+            .collect(),
+        guardianships: record
+            .guardianships
+            .into_iter()
+            .map(|(guardian, child)| StoredGuardianship { guardian, child })
+            .collect(),
+        erased: record.erased,
     }))
 }
 

@@ -5,8 +5,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use consent_protocol::{
-    PublicKey, Revocation, RevocationId, RevocationList, RevocationScope, Role, SchoolId, SignedGrant,
-    SignedRevocation, SignedRevocationList, SubjectId, TokenId,
+    GuardianDate, GuardianDates, PublicKey, Revocation, RevocationId, RevocationList, RevocationScope, Role,
+    SchoolId, SignedGrant, SignedGuardianDates, SignedRevocation, SignedRevocationList, SubjectId, Timestamp,
+    TokenId,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use super::openapi::{
 use super::people::{is_enrollment_code, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::needs_guardian;
+use crate::policy::{guardian_needed_until, needs_guardian};
 use crate::store::{PersonKind, StoreError, StoredRevocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -412,6 +413,29 @@ struct OfflineKeys {
     device_keys: Vec<OfflineKey>,
     /// Who is whose guardian.
     guardianships: Vec<Guardianship>,
+    /// For each person (not erased) of the school, in id order: until when
+    /// they need a guardian's signature. Birth dates never leave the server;
+    /// for a person already old enough the moment is 0 (1970).
+    guardian_dates: Vec<GuardianDateEntry>,
+    /// The server's signature over `guardian_dates` (and the school's
+    /// consent age): a verifier checks it before trusting the dates, and
+    /// again at every offline scan.
+    #[schema(value_type = schemas::ConsentCode)]
+    signed_guardian_dates: String,
+}
+
+/// One person's line of the age rule, for offline verifiers.
+#[derive(Serialize, ToSchema)]
+struct GuardianDateEntry {
+    /// The person.
+    #[schema(value_type = schemas::PersonId)]
+    person: SubjectId,
+    /// Before this moment a grant for them needs a guardian's signature; from
+    /// it on a grant signed by a guardian alone is not enough.
+    /// `2106-02-07T06:28:15Z` (the last moment the protocol can name) when
+    /// their birth date is unknown: a guardian always signs.
+    #[schema(value_type = schemas::Timestamp)]
+    until: Timestamp,
 }
 
 /// A device key, for offline verification.
@@ -438,8 +462,9 @@ struct Guardianship {
     child: SubjectId,
 }
 
-/// The school's keys and guardian links, so a teacher's device can verify
-/// consent codes offline (on a school trip).
+/// The school's keys, guardian links and signed guardian dates (the age
+/// rule, without birth dates), so a teacher's device can verify consent
+/// codes offline (on a school trip) and judge them as the server would.
 #[utoipa::path(
     get,
     path = "/v1/offline-keys",
@@ -455,6 +480,35 @@ async fn offline_keys(State(state): State<AppState>, staff: Staff<AnyStaff>) -> 
     let server_keys = state.store.server_keys().await?;
     let device_keys = state.store.school_device_keys(school).await?;
     let guardianships = state.store.school_guardianships(school).await?;
+    let settings = state.store.school(school).await?;
+    let today = now();
+    let mut guardian_dates: Vec<GuardianDate> = state
+        .store
+        .people(school, None)
+        .await?
+        .into_iter()
+        .filter(|person| !person.erased)
+        .map(|person| {
+            let until = guardian_needed_until(person.birth_date.as_deref(), settings.digital_consent_age);
+            GuardianDate {
+                person: person.id,
+                // Least data: a moment already past says only "old enough",
+                // not when they were born.
+                until: if until <= today {
+                    Timestamp::from_unix(0)
+                } else {
+                    until
+                },
+            }
+        })
+        .collect();
+    guardian_dates.sort_by(|a, b| a.person.as_bytes().cmp(b.person.as_bytes()));
+    let consent_age = u8::try_from(settings.digital_consent_age)
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("consent age out of range")))?;
+    let signed_guardian_dates =
+        GuardianDates::of_entries(school, consent_age, &guardian_dates, today, state.key_id())
+            .and_then(|list| SignedGuardianDates::sign(list, &state.signing_key))
+            .map_err(|error| ApiError::Internal(error.into()))?;
     Ok(Json(OfflineKeys {
         school,
         server_keys: server_keys
@@ -473,5 +527,13 @@ async fn offline_keys(State(state): State<AppState>, staff: Staff<AnyStaff>) -> 
             .into_iter()
             .map(|(guardian, child)| Guardianship { guardian, child })
             .collect(),
+        guardian_dates: guardian_dates
+            .into_iter()
+            .map(|date| GuardianDateEntry {
+                person: date.person,
+                until: date.until,
+            })
+            .collect(),
+        signed_guardian_dates: signed_guardian_dates.to_text(),
     }))
 }

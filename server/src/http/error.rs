@@ -99,6 +99,11 @@ pub enum ApiError {
     /// The body is not JSON (or CSV where CSV is expected).
     #[error("{0}")]
     UnsupportedMediaType(&'static str),
+    /// The audit log in the database does not extend the last head this
+    /// instance signed: its history was rewritten. The server refuses to
+    /// sign it.
+    #[error("{0}")]
+    LogHistoryChanged(String),
     /// Too many attempts; try again later.
     #[error("too many attempts; wait a minute and try again")]
     TooManyRequests,
@@ -125,9 +130,10 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::ConsentMissing { .. } | ApiError::ChannelNotCovered { .. } => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Conflict(_)
+            | ApiError::ConsentMissing { .. }
+            | ApiError::ChannelNotCovered { .. }
+            | ApiError::LogHistoryChanged(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -149,6 +155,7 @@ impl ApiError {
             ApiError::UnknownChannel { .. } => "unknown_channel",
             ApiError::ChannelNotCovered { .. } => "channel_not_covered",
             ApiError::AmbiguousPerson { .. } => "ambiguous_person",
+            ApiError::LogHistoryChanged(_) => "log_history_changed",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -193,8 +200,15 @@ pub struct Problem<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Internal(error) = &self {
-            tracing::error!(error = format!("{error:#}"), "internal error");
+        match &self {
+            ApiError::Internal(error) => tracing::error!(error = format!("{error:#}"), "internal error"),
+            ApiError::LogHistoryChanged(detail) => {
+                tracing::error!(
+                    detail,
+                    "refused to sign an audit log head: the log's history was rewritten"
+                )
+            }
+            _ => {}
         }
         let problem = Problem {
             kind: format!("urn:school-consent:problem:{}", self.code()),

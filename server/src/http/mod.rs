@@ -31,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::signed_heads::SignedHeads;
 use crate::store::Store;
 pub use devices::EnrollmentLimiter;
 use error::ApiError;
@@ -48,16 +49,21 @@ pub struct AppState {
     /// The address phones reach this server at (no trailing slash); links
     /// in enrollment codes point there.
     pub public_url: Arc<str>,
+    /// The last audit log head this instance signed per school: it signs
+    /// only heads that extend it.
+    pub signed_heads: Arc<SignedHeads>,
 }
 
 impl AppState {
-    /// State over `store`, signing with `signing_key`, reached by phones at
-    /// `public_url` (see [`crate::Config::public_url`]).
-    pub fn new(store: Store, signing_key: SigningKey, public_url: &str) -> Self {
+    /// State over `store`, signing with `signing_key`, remembering signed
+    /// log heads in `signed_heads`, reached by phones at `public_url` (see
+    /// [`crate::Config::public_url`]).
+    pub fn new(store: Store, signing_key: SigningKey, signed_heads: SignedHeads, public_url: &str) -> Self {
         Self {
             store,
             signing_key: Arc::new(signing_key),
             enrollment_attempts: Arc::new(devices::EnrollmentLimiter::default()),
+            signed_heads: Arc::new(signed_heads),
             public_url: public_url.trim_end_matches('/').into(),
         }
     }

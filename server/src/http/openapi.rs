@@ -139,7 +139,9 @@ problem_response! {
     /// The request conflicts with what is recorded (`conflict`), or a
     /// publication was refused: its channel is for another purpose than its
     /// check (`channel_not_covered`), or someone in it no longer has consent
-    /// (`consent_missing`, with `verdicts`).
+    /// (`consent_missing`, with `verdicts`); or the audit log's history was
+    /// rewritten in the database and the server refuses to sign its head
+    /// (`log_history_changed`).
     Conflict;
     /// The request body is larger than the limit (`payload_too_large`).
     PayloadTooLarge;

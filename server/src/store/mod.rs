@@ -12,6 +12,7 @@ mod consent;
 mod log;
 mod people;
 mod publications;
+mod record;
 mod retention;
 mod schools;
 
@@ -26,6 +27,7 @@ pub use consent::StoredRevocation;
 pub use log::{LogEntry, LogEvent};
 pub use people::{DeviceKey, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
+pub use record::StoredRecord;
 pub use retention::Purged;
 pub use schools::{School, StaffMember, StaffRole};
 
