@@ -9,6 +9,7 @@ pub mod retention;
 pub mod signed_heads;
 mod signing_key;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

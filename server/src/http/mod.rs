@@ -91,11 +91,13 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::router())
 }
 
-/// The whole API.
+/// The whole API, and beside it (outside `/v1`, not in the OpenAPI
+/// document) the web app.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (routes, _) = api().split_for_parts();
     routes
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
