@@ -9,6 +9,8 @@
 //! happen.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
