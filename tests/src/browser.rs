@@ -223,6 +223,45 @@ impl Browser {
         }
     }
 
+    /// Waits for the element matching `selector`, then clicks it.
+    pub async fn click(&self, selector: &str) {
+        self.wait_for(selector)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {selector:?}: {e}"));
+    }
+
+    /// Waits for the field matching `selector`, empties it and types `text`.
+    pub async fn fill(&self, selector: &str, text: &str) {
+        let field = self.wait_for(selector).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("emptying {selector:?}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {selector:?}: {e}"));
+    }
+
+    /// Loads the current page again.
+    pub async fn reload(&self) {
+        self.client
+            .refresh()
+            .await
+            .unwrap_or_else(|e| panic!("reloading: {e}"));
+    }
+
+    /// The current URL's path and query (`/enroll?code=...`).
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("the current URL");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
     /// Waits until the page's visible text contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
         let deadline = Instant::now() + WAIT_LIMIT;

@@ -86,6 +86,30 @@ async fn screenshots_are_kept_and_axe_finds_a_missing_alternative_text() {
         .await;
     phone.wait_for("main h1").await;
     phone.wait_for_text("Waiting is polling").await;
+
+    // Typing and clicking, as a person would.
+    phone
+        .run(
+            "const label = document.createElement('label');
+             label.textContent = 'Name';
+             const field = document.createElement('input');
+             field.id = 'name';
+             label.append(field);
+             const button = document.createElement('button');
+             button.textContent = 'Greet';
+             button.addEventListener('click', () => {
+               const greeting = document.createElement('p');
+               greeting.textContent = 'Hello ' + field.value;
+               document.querySelector('main').append(greeting);
+             });
+             document.querySelector('main').append(label, button);",
+            vec![],
+        )
+        .await;
+    phone.fill("#name", "Noor").await;
+    phone.click("main button").await;
+    phone.wait_for_text("Hello Noor").await;
+    assert_eq!(phone.path().await, "/assets/js/protocol.js");
     let path = phone.screenshot("heading").await;
     assert!(
         path.ends_with("harness_artifacts/heading.png"),
