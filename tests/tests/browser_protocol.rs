@@ -268,6 +268,82 @@ async fn text_forms_are_refused_and_trimmed_as_in_rust() {
     browser.close().await;
 }
 
+#[tokio::test]
+async fn times_school_years_purposes_and_key_ids_are_as_in_rust() {
+    let server = TestServer::start(Db::Sqlite).await.unwrap();
+    let Some(browser) = browser_on(&server, "browser_protocol_values").await else {
+        return;
+    };
+    let moments: Vec<u32> = vec![
+        0,
+        1_785_542_399, // 2026-07-31T23:59:59Z
+        1_785_542_400, // 2026-08-01T00:00:00Z
+        1_798_761_599, // 2026-12-31T23:59:59Z
+        1_767_225_600, // 2026-01-01T00:00:00Z
+        4_107_542_399, // 2100-02-28T23:59:59Z
+        u32::MAX,
+    ];
+    let names = [
+        "internal",
+        "website",
+        "social-media",
+        "newsletter",
+        "yearbook",
+        "press",
+        "purpose-0",
+        "purpose-6",
+        "purpose-15",
+        "purpose-16",
+        "purpose-09",
+        "Website",
+        "purpose-",
+        "",
+    ];
+    let keys: Vec<String> = (0u8..4)
+        .map(|seed| consent_tests::hex_of(&PublicKey::of(&SigningKey::from_bytes(&[seed; 32])).to_bytes()))
+        .collect();
+    let answer = browser
+        .run(
+            r#"const p = await import("/assets/js/protocol.js");
+               const [moments, names, keys] = args;
+               const bit = (name) => { try { return p.purposeBit(name); } catch { return null; } };
+               return {
+                 texts: moments.map(p.timestampText),
+                 back: moments.map((m) => p.timestampSeconds(p.timestampText(m))),
+                 ends: moments.map(p.endOfSchoolYear),
+                 bits: names.map(bit),
+                 names: [...Array(16).keys()].map(p.purposeName),
+                 ids: await Promise.all(keys.map((key) => p.keyId(p.fromHex(key, 32)))),
+               };"#,
+            vec![json!(moments), json!(names), json!(keys)],
+        )
+        .await;
+    let texts: Vec<String> = moments
+        .iter()
+        .map(|m| Timestamp::from_unix(*m).to_string())
+        .collect();
+    let ends: Vec<u32> = moments
+        .iter()
+        .map(|m| Timestamp::from_unix(*m).end_of_school_year().as_unix())
+        .collect();
+    let bits: Vec<Option<u8>> = names
+        .iter()
+        .map(|name| name.parse::<Purpose>().ok().map(Purpose::bit))
+        .collect();
+    let purpose_names: Vec<String> = (0..16)
+        .map(|bit| Purpose::from_bit(bit).unwrap().to_string())
+        .collect();
+    let ids: Vec<String> = keys
+        .iter()
+        .map(|key| PublicKey::from_hex(key).unwrap().id().to_string())
+        .collect();
+    assert_eq!(
+        answer,
+        json!({"texts": texts, "back": moments, "ends": ends, "bits": bits, "names": purpose_names, "ids": ids})
+    );
+    browser.close().await;
+}
+
 /// The student `name` of a fresh school, with an enrollment code.
 async fn student_with_code(admin: &Api, name: &str, birth_date: &str) -> (SubjectId, String) {
     let person = admin.person("student", name, "3B", birth_date).await;

@@ -284,9 +284,15 @@ function purposeNames(bits) {
 // ---------------------------------------------------------------------------
 // The byte reader and writer
 
+/** `value` as `size` big-endian bytes. */
+function bigEndian(value, size) {
+  return new Writer(null).uint(value, size).finish();
+}
+
 class Writer {
+  /** Starts an object of `kind` with its version and kind bytes, or bare bytes for `null`. */
   constructor(kind) {
-    this.bytes = [VERSION, KINDS[kind]];
+    this.bytes = kind === null ? [] : [VERSION, KINDS[kind]];
   }
   raw(bytes) {
     for (const byte of bytes) this.bytes.push(byte);
@@ -305,16 +311,13 @@ class Writer {
     return this.uint(value, 4);
   }
   u64(value) {
-    const big = BigInt(value);
-    if (big < 0n || big > 0xffffffffffffffffn) throw new TypeError(`${value} does not fit 64 bits`);
-    for (let shift = 56n; shift >= 0n; shift -= 8n) this.bytes.push(Number((big >> shift) & 0xffn));
-    return this;
+    return this.uint(value, 8);
   }
+  /** An unsigned integer (a Number, or a BigInt for 64 bits) in `size` big-endian bytes. */
   uint(value, size) {
-    if (!Number.isInteger(value) || value < 0 || value >= 2 ** (8 * size)) {
-      throw new TypeError(`${value} does not fit ${8 * size} bits`);
-    }
-    for (let i = size - 1; i >= 0; i--) this.bytes.push(Math.floor(value / 2 ** (8 * i)) & 0xff);
+    const big = typeof value === "bigint" ? value : Number.isInteger(value) ? BigInt(value) : -1n;
+    if (big < 0n || big >= 1n << BigInt(8 * size)) throw new TypeError(`${value} does not fit ${8 * size} bits`);
+    for (let shift = BigInt(8 * (size - 1)); shift >= 0n; shift -= 8n) this.bytes.push(Number((big >> shift) & 0xffn));
     return this;
   }
   time(text) {
@@ -1032,7 +1035,7 @@ export async function verifyServerSigned(signed, keyring) {
 export async function revocationListDigest(entries) {
   const parts = [new TextEncoder().encode("school-consent/v1/revocation-list-entries\0")];
   for (const entry of entries) {
-    parts.push(new Writer("grant").u64(entry.sequence).finish().slice(2));
+    parts.push(bigEndian(entry.sequence, 8));
     parts.push(await sha256(fromText(entry.revocation)));
   }
   const input = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -1090,7 +1093,7 @@ export async function verifyRevocationList(signed, keyring, entries) {
 export async function requestMessage(method, pathAndQuery, time, body) {
   const encoder = new TextEncoder();
   const head = encoder.encode(`${method}\0${pathAndQuery}\0`);
-  const timeBytes = new Writer("request").u32(time).finish().slice(2);
+  const timeBytes = bigEndian(time, 4);
   const digest = await sha256(body);
   const bytes = new Uint8Array(head.length + 4 + 32);
   bytes.set(head);
