@@ -38,8 +38,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 
 /// What the pages may use of the device: the camera (to scan a code) on this
 /// origin only, nothing else that asks for permission.
-pub const PERMISSIONS_POLICY: &str =
-    "camera=(self), microphone=(), geolocation=(), payment=(), usb=()";
+pub const PERMISSIONS_POLICY: &str = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()";
 
 /// The web app's routes: the assets under `/assets/`, with the security
 /// headers and compression every web response gets.
