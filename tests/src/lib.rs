@@ -214,6 +214,7 @@ impl TestServer {
             listen,
             data_dir: Some(self.data_dir.clone()),
             database_url: Some(self.database_url.clone()),
+            public_url: None,
         };
         let server = Server::bind(&config).await.expect("server starts again");
         let (shutdown, signal) = oneshot::channel::<()>();
