@@ -149,15 +149,13 @@ pub(super) async fn append(
     event: &LogEvent,
     now: i64,
 ) -> StoreResult<i64> {
-    append_all(tx, school, std::slice::from_ref(event), now).await
+    append_all(tx, school, std::slice::from_ref(event), now, 1).await
 }
 
-/// Log entries written by one multi-row statement: 5 values each, well
-/// under both engines' limits on a statement's parameters.
-const ENTRIES_PER_STATEMENT: usize = 1_000;
-
 /// Appends `events` to the school's log inside `tx`, in order, returning the
-/// position of the last (the log's size after them).
+/// position of the last (the log's size after them), writing
+/// `rows_per_statement` entries with each statement
+/// ([`super::Engine::rows_per_statement`]).
 ///
 /// The first statement writes the school's row, which takes the write lock
 /// (SQLite) or the row lock (PostgreSQL) before anything is read: appends to
@@ -168,6 +166,7 @@ pub(super) async fn append_all(
     school: SchoolId,
     events: &[LogEvent],
     now: i64,
+    rows_per_statement: usize,
 ) -> StoreResult<i64> {
     let row =
         sqlx::query("UPDATE schools SET log_size = log_size + $2 WHERE id = $1 RETURNING log_size, log_head")
@@ -191,7 +190,7 @@ pub(super) async fn append_all(
         .bind(i64::from(school.0))
         .execute(&mut **tx)
         .await?;
-    for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
+    for chunk in entries.chunks(rows_per_statement.max(1)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|row| format!("({})", placeholders(row * 5 + 1, 5)))
             .collect();

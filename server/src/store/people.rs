@@ -87,10 +87,6 @@ pub struct Imported {
     pub updated: usize,
 }
 
-/// People written by one multi-row statement: at most 8 values each, well
-/// under both engines' limits on a statement's parameters.
-const PEOPLE_PER_STATEMENT: usize = 1_000;
-
 const PERSON_COLUMNS: &str = "id, kind, display_name, group_name, birth_date, external_id, erased_at";
 
 fn subject_from(text: &str) -> StoreResult<SubjectId> {
@@ -174,8 +170,8 @@ impl Store {
     /// Imports a class list in one transaction: people already known by
     /// their external id are updated, the others added with fresh ids (and
     /// logged). Either every row is written or, on any failure, none is.
-    /// Rows are written a thousand to a statement, so that a large school's
-    /// list takes seconds. Returns how many were added and updated.
+    /// Rows are written many to a statement, so that a large school's list
+    /// takes seconds. Returns how many were added and updated.
     ///
     /// Every person must have an external id, each a different one.
     pub async fn import_people(
@@ -184,10 +180,11 @@ impl Store {
         people: &[(SubjectId, NewPerson)],
         now: i64,
     ) -> StoreResult<Imported> {
+        let rows_per_statement = self.engine.rows_per_statement();
         let mut tx = self.pool.begin().await?;
         // Updating first takes the write lock before anything is read.
         let mut known = std::collections::HashSet::new();
-        for chunk in people.chunks(PEOPLE_PER_STATEMENT) {
+        for chunk in people.chunks(rows_per_statement) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|row| format!("({})", placeholders(row * 4 + 2, 4)))
                 .collect();
@@ -223,9 +220,9 @@ impl Store {
             })
             .collect();
         if !events.is_empty() {
-            append_all(&mut tx, school, &events, now).await?;
+            append_all(&mut tx, school, &events, now, rows_per_statement).await?;
         }
-        for chunk in new.chunks(PEOPLE_PER_STATEMENT) {
+        for chunk in new.chunks(rows_per_statement) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|row| format!("({})", placeholders(row * 8 + 1, 8)))
                 .collect();
