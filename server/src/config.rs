@@ -63,7 +63,7 @@ pub struct Limits {
 
     /// Seconds a connection may wait on the client in the middle of a
     /// request (a body that stops arriving, a response nobody reads) before
-    /// it is closed.
+    /// it is closed; never less than the request timeout.
     #[arg(long, env = "CONSENT_IDLE_TIMEOUT", default_value_t = Limits::DEFAULT.idle_timeout_seconds)]
     pub idle_timeout_seconds: u64,
 
@@ -114,9 +114,12 @@ impl Limits {
         Duration::from_secs(self.header_timeout_seconds.max(1))
     }
 
-    /// How long a connection may wait on its client mid-request.
+    /// How long a connection may wait on its client mid-request: never less
+    /// than the request timeout, since the connection also waits (for the
+    /// client's next bytes) while its request is handled.
     pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout_seconds.max(1))
+        self.request_timeout()
+            .max(Duration::from_secs(self.idle_timeout_seconds))
     }
 
     /// How long one request may take.
@@ -274,7 +277,19 @@ fn value_end(value: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{redacted, Limits};
+    use std::time::Duration;
+
+    #[test]
+    fn a_connection_is_never_cut_before_its_request_may_end() {
+        let limits = Limits {
+            idle_timeout_seconds: 5,
+            request_timeout_seconds: 30,
+            ..Limits::default()
+        };
+        assert_eq!(limits.idle_timeout(), Duration::from_secs(30));
+        assert_eq!(Limits::default().idle_timeout(), Duration::from_secs(60));
+    }
 
     #[test]
     fn a_password_in_the_user_part_never_reaches_the_logs() {
