@@ -100,6 +100,10 @@ async fn a_person_holds_only_so_many_tokens_in_force(db: Db) {
     let (_, refused) = give(&sam).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
     assert_eq!(refused.code(), "too_many_live_tokens");
+    // A token already recorded, handed in again, is still answered as such.
+    let again = sam.submit(&given[2]).await;
+    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    assert_eq!(again.body["recorded"], false);
     // A withdrawn token is no longer in force: room for a new one.
     let revoked = sam.revoke(given[0].unverified().token_id).await;
     assert_eq!(revoked.status, StatusCode::CREATED, "{revoked:?}");

@@ -110,6 +110,17 @@ async fn submit_grant(
             ),
         ));
     }
+    // A phone handing in again what was recorded (its first answer was
+    // lost) is told so, whatever the limits below say now.
+    if state.store.holds_grant(school.id, &token).await? {
+        return Ok((
+            StatusCode::OK,
+            Json(Accepted {
+                token_id: grant.token_id,
+                recorded: false,
+            }),
+        ));
+    }
     // Counted only once the signature holds: nobody can spend another
     // person's budget with tokens they could not sign.
     let signers: Vec<_> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();

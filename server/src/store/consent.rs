@@ -78,6 +78,14 @@ impl Store {
         Ok(true)
     }
 
+    /// Whether exactly this token is stored already.
+    pub async fn holds_grant(&self, school: SchoolId, token: &SignedGrant) -> StoreResult<bool> {
+        let stored = self
+            .grant(school, &token.unverified().token_id.to_string())
+            .await?;
+        Ok(stored.as_ref() == Some(token))
+    }
+
     async fn grant(&self, school: SchoolId, token_id: &str) -> StoreResult<Option<SignedGrant>> {
         let row = sqlx::query("SELECT token FROM grants WHERE school_id = $1 AND token_id = $2")
             .bind(i64::from(school.0))
