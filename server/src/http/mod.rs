@@ -31,8 +31,8 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::signed_heads::SignedHeads;
 use crate::config::Limits;
+use crate::signed_heads::SignedHeads;
 use crate::store::Store;
 use error::ApiError;
 pub use openapi::{openapi, routes};
