@@ -232,11 +232,9 @@ impl TestServer {
         if let Some(handle) = self.handle.take() {
             handle.await.unwrap().unwrap();
         }
-        let listen: SocketAddr = self.url.trim_start_matches("http://").parse().unwrap();
         let config = Config {
-            listen,
-            data_dir: Some(self.data_dir.clone()),
-            database_url: Some(self.database_url.clone()),
+            listen: self.address,
+            ..Self::config(&self.database_url, self.data_dir.clone())
         };
         let server = Server::bind(&config).await.expect("server starts again");
         let (shutdown, signal) = oneshot::channel::<()>();
