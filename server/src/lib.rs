@@ -3,6 +3,8 @@
 //! tamper-evident log of grants, revocations, checks and publications.
 
 pub mod config;
+mod connections;
+pub mod data_dir;
 pub mod http;
 pub mod policy;
 pub mod retention;
@@ -13,6 +15,7 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use consent_protocol::PublicKey;
@@ -26,12 +29,16 @@ use store::Store;
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: config::Limits,
 }
 
 impl Server {
     /// Creates the data directory and signing key if needed, connects to the
-    /// database (applying migrations) and binds the listening address.
+    /// database (applying migrations), loads the TLS certificate if one is
+    /// configured and binds the listening address.
     pub async fn bind(config: &Config) -> anyhow::Result<Self> {
+        let tls = connections::tls_acceptor(&config.tls)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| listen_failed(config.listen, error))?;
@@ -40,7 +47,17 @@ impl Server {
         let mut config = config.clone();
         config.listen = listener.local_addr()?;
         let state = open_state(&config).await?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            tls,
+            limits: config.limits,
+        })
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The address actually bound (useful with port 0).
@@ -53,14 +70,19 @@ impl Server {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let retention = retention::start(store.clone()).await;
-        // The peer's address keys the per-client enrollment limit.
-        let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let rate_limits = Arc::clone(&self.state.rate_limits);
+        let forgetting = tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                rate_limits.forget_idle();
+            }
+        });
+        let router = http::router(self.state);
+        connections::serve(self.listener, router, self.tls, self.limits, shutdown).await;
+        forgetting.abort();
         retention.abort();
         store.close().await;
-        served?;
         Ok(())
     }
 }
@@ -87,16 +109,11 @@ pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<consent_proto
 /// `server/fuzz/` do). Requests sent to the router that way must carry an
 /// `axum::extract::ConnectInfo<SocketAddr>` extension, which serving adds.
 pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
+    let store = open_store(config).await?;
+    data_dir::warn_if_exposed(config);
     let data_dir = config.data_dir();
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let signing_key = signing_key::load_or_create(&data_dir)?;
     let signed_heads = signed_heads::SignedHeads::load(&data_dir)?;
-    let store = Store::connect(&config.database_url()).await.with_context(|| {
-        format!(
-            "opening the database {}",
-            config::redacted(&config.database_url())
-        )
-    })?;
     store
         .register_server_key(&PublicKey::of(&signing_key), now_unix())
         .await?;
@@ -104,14 +121,22 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         store,
         signing_key,
         signed_heads,
+        &config.limits,
         &config.public_url(),
     ))
 }
 
-/// Opens the store a configuration names, for commands run on the server's host.
+/// Opens the store a configuration names, creating the data directory and
+/// the SQLite file for the server's user only when they are new; for
+/// commands run on the server's host too.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(config.data_dir())?;
-    Store::connect(&config.database_url()).await
+    data_dir::prepare(config)?;
+    Store::connect(&config.database_url()).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            config::redacted(&config.database_url())
+        )
+    })
 }
 
 /// Why the server cannot listen, with what to do about it: the address is

@@ -95,8 +95,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(?config, "starting");
     let server = Server::bind(&config).await?;
     let address = server.local_addr()?;
+    let scheme = if server.is_tls() { "https" } else { "http" };
     // Scripts and tests read this line to find the port.
-    println!("listening on http://{address}");
+    println!("listening on {scheme}://{address}");
     server.serve(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

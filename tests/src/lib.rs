@@ -119,6 +119,8 @@ pub fn hex_of(bytes: &[u8]) -> String {
 /// A running server.
 pub struct TestServer {
     pub url: String,
+    /// The address the server listens on.
+    pub address: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
@@ -129,6 +131,12 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh database, or `None` when the database is not available.
     pub async fn start(db: Db) -> Option<Self> {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// A server on a fresh database with its configuration adjusted by
+    /// `configure` (limits, TLS), or `None` when the database is not available.
+    pub async fn start_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         // Server logs go to the test's output, shown when a test fails.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
@@ -136,29 +144,44 @@ impl TestServer {
             .try_init();
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(db, dir.path()).await?;
-        let mut server = Self::start_on(&database_url, dir.path().to_path_buf()).await;
+        let mut config = Self::config(&database_url, dir.path().to_path_buf());
+        configure(&mut config);
+        let mut server = Self::launch(config).await;
         server._dir = Some(dir);
         Some(server)
     }
 
     /// Another server instance on an existing database, with its own data directory.
     pub async fn start_on(database_url: &str, data_dir: PathBuf) -> Self {
-        let config = Config {
-            listen: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-            data_dir: Some(data_dir.clone()),
+        Self::launch(Self::config(database_url, data_dir)).await
+    }
+
+    fn config(database_url: &str, data_dir: PathBuf) -> Config {
+        Config {
+            data_dir: Some(data_dir),
             database_url: Some(database_url.to_owned()),
-            public_url: None,
-        };
+            ..Config::new("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+        }
+    }
+
+    async fn launch(config: Config) -> Self {
         let server = Server::bind(&config).await.expect("server starts");
         let address = server.local_addr().unwrap();
+        // A certificate names the host, not the address: HTTPS goes to localhost.
+        let url = if server.is_tls() {
+            format!("https://localhost:{}", address.port())
+        } else {
+            format!("http://{address}")
+        };
         let (shutdown, signal) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.serve(async move {
             let _ = signal.await;
         }));
         Self {
-            url: format!("http://{address}"),
-            database_url: database_url.to_owned(),
-            data_dir,
+            url,
+            address,
+            database_url: config.database_url(),
+            data_dir: config.data_dir(),
             shutdown: Some(shutdown),
             handle: Some(handle),
             _dir: None,
@@ -209,12 +232,9 @@ impl TestServer {
         if let Some(handle) = self.handle.take() {
             handle.await.unwrap().unwrap();
         }
-        let listen: SocketAddr = self.url.trim_start_matches("http://").parse().unwrap();
         let config = Config {
-            listen,
-            data_dir: Some(self.data_dir.clone()),
-            database_url: Some(self.database_url.clone()),
-            public_url: None,
+            listen: self.address,
+            ..Self::config(&self.database_url, self.data_dir.clone())
         };
         let server = Server::bind(&config).await.expect("server starts again");
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -248,10 +268,9 @@ impl TestServer {
     /// admin create` does on the host, and returns the administrator's client.
     pub async fn admin(&self, school: &str) -> Api {
         let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: Some(self.data_dir.clone()),
             database_url: Some(self.database_url.clone()),
-            public_url: None,
+            ..Config::new("127.0.0.1:0".parse().unwrap())
         };
         let store = open_store(&config).await.unwrap();
         let now = consent_server::http::now_unix();
@@ -382,7 +401,8 @@ impl Api {
     }
 }
 
-async fn answer(response: reqwest::Response) -> Answer {
+/// Reads a response as an [`Answer`].
+pub async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status();
     let content_type = response
         .headers()

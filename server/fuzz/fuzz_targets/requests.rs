@@ -119,10 +119,9 @@ impl Fixture {
             .build()
             .expect("a runtime");
         let config = Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: Some(dir.path().to_path_buf()),
             database_url: std::env::var("CONSENT_FUZZ_DATABASE_URL").ok(),
-            public_url: None,
+            ..Config::new(SocketAddr::from(([127, 0, 0, 1], 0)))
         };
         let state = runtime.block_on(open_state(&config)).expect("the server's state");
         let store = state.store.clone();

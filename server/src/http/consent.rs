@@ -18,12 +18,13 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Refused, TooManyRequests, Unauthorized,
+    UnsupportedMediaType,
 };
 use super::people::{is_enrollment_code, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::{guardian_needed_until, needs_guardian};
+use crate::policy::{guardian_needed_until, needs_guardian, standing, Standing};
 use crate::store::{PersonKind, StoreError, StoredRevocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -67,7 +68,8 @@ struct Accepted {
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Refused)
+        (status = 422, response = Refused),
+        (status = 429, response = TooManyRequests)
     )
 )]
 async fn submit_grant(
@@ -108,6 +110,31 @@ async fn submit_grant(
             ),
         ));
     }
+    // A phone handing in again what was recorded (its first answer was
+    // lost) is told so, whatever the limits below say now.
+    if state.store.holds_grant(school.id, &token).await? {
+        return Ok((
+            StatusCode::OK,
+            Json(Accepted {
+                token_id: grant.token_id,
+                recorded: false,
+            }),
+        ));
+    }
+    // Counted only once the signature holds: nobody can spend another
+    // person's budget with tokens they could not sign.
+    let signers: Vec<_> = grant.signers.in_order().into_iter().map(|(_, key)| key).collect();
+    state.rate_limits.grant(person.id, &signers)?;
+    if live_tokens(&state, school.id, person.id, now).await? >= state.limits.live_tokens_per_person {
+        return Err(ApiError::bad_request(
+            "too_many_live_tokens",
+            format!(
+                "this person already holds {} consent tokens in force, the most one person may; \
+                 withdraw the ones no longer needed, then give this one again",
+                state.limits.live_tokens_per_person
+            ),
+        ));
+    }
     let recorded = state.store.insert_grant(school.id, &token, now_unix()).await?;
     let status = if recorded {
         StatusCode::CREATED
@@ -135,6 +162,37 @@ pub(super) fn read_consent_code(text: &str) -> ApiResult<SignedGrant> {
         ));
     }
     Ok(SignedGrant::from_text(text)?)
+}
+
+/// How many of `person`'s tokens are in force (neither withdrawn nor
+/// expired), counted exactly only when the unexpired ones reach the cap.
+async fn live_tokens(
+    state: &AppState,
+    school: SchoolId,
+    person: SubjectId,
+    now: Timestamp,
+) -> ApiResult<usize> {
+    let cap = state.limits.live_tokens_per_person;
+    let unexpired = state
+        .store
+        .unexpired_grant_count(school, person, i64::from(now.as_unix()))
+        .await?;
+    if unexpired < cap {
+        return Ok(unexpired);
+    }
+    let held = state.store.grants_of(school, &[person]).await?;
+    let revocations = state.store.revocations_of(school, &[person]).await?;
+    Ok(held
+        .iter()
+        .filter(|token| {
+            standing(
+                token.unverified().token_id,
+                std::slice::from_ref(*token),
+                &revocations,
+                now,
+            ) == Standing::Valid
+        })
+        .count())
 }
 
 fn unknown_school(error: StoreError) -> ApiError {

@@ -1,11 +1,6 @@
 //! A person's device: enrollment with a one-time code, and the person's own
 //! record (GDPR art. 15 and 20), authenticated by the device's signature.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use consent_protocol::{KeyId, PublicKey, SchoolId, SubjectId, PREFIX as CONSENT_PREFIX};
@@ -29,110 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(enroll))
         .routes(routes!(my_record))
-}
-
-/// Limits enrollment attempts per client address, so that guessing a code
-/// (80 random bits) is slower still than its entropy makes it, while one
-/// guesser slows down only themselves and not every family enrolling that
-/// evening.
-///
-/// The limit keys on the TCP peer address ([`ClientAddress`]); IPv6 clients
-/// by their /64, which one household or phone typically holds whole. An
-/// attempt is counted when it begins and given back when it succeeds, so
-/// concurrent guesses cannot all slip past the check; only failures stay
-/// counted. Counts live for one fixed window of a minute and are then
-/// forgotten together.
-///
-/// The table is bounded without a separate cap: a server-wide ceiling on the
-/// attempts counted in a window (a backstop against guessing from many
-/// addresses) also bounds how many addresses one window can hold.
-pub struct EnrollmentLimiter {
-    window: Mutex<Window>,
-}
-
-/// The current window's counts.
-struct Window {
-    started: Instant,
-    total: u32,
-    per_client: HashMap<IpAddr, u32>,
-}
-
-impl Default for EnrollmentLimiter {
-    fn default() -> Self {
-        Self {
-            window: Mutex::new(Window {
-                started: Instant::now(),
-                total: 0,
-                per_client: HashMap::new(),
-            }),
-        }
-    }
-}
-
-impl EnrollmentLimiter {
-    /// Failed attempts one client address may make per minute.
-    pub const FAILURES_PER_CLIENT_PER_MINUTE: u32 = 20;
-    /// Failed attempts the whole server allows per minute: fifty guessers'
-    /// worth, far beyond a school's typing mistakes. It also bounds the table
-    /// to this many addresses.
-    pub const FAILURES_PER_MINUTE: u32 = 1_000;
-    const WINDOW: Duration = Duration::from_secs(60);
-
-    /// Counts an attempt from `client`, or refuses it when the client, or
-    /// the server as a whole, has failed too often this minute.
-    fn begin(&self, client: IpAddr) -> Result<(), ApiError> {
-        let mut window = self.lock();
-        if window.started.elapsed() >= Self::WINDOW {
-            window.started = Instant::now();
-            window.total = 0;
-            // Reallocate so that a past flood of addresses does not keep its memory.
-            window.per_client = HashMap::new();
-        }
-        if window.total >= Self::FAILURES_PER_MINUTE {
-            return Err(ApiError::TooManyRequests);
-        }
-        let count = window.per_client.entry(limit_key(client)).or_insert(0);
-        if *count >= Self::FAILURES_PER_CLIENT_PER_MINUTE {
-            return Err(ApiError::TooManyRequests);
-        }
-        *count += 1;
-        window.total += 1;
-        Ok(())
-    }
-
-    /// Gives back an attempt that was not a wrong guess (it succeeded, or the
-    /// server failed).
-    fn give_back(&self, client: IpAddr) {
-        let key = limit_key(client);
-        let mut window = self.lock();
-        if let Some(count) = window.per_client.get_mut(&key) {
-            *count = count.saturating_sub(1);
-            // An address with nothing counted leaves the table, so that
-            // successes cannot grow it past what the ceiling bounds.
-            if *count == 0 {
-                window.per_client.remove(&key);
-            }
-            window.total = window.total.saturating_sub(1);
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
-        // The counts stay meaningful even if a holder panicked.
-        self.window
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// The address a client is limited by: IPv4 as is, IPv6 by its /64.
-fn limit_key(client: IpAddr) -> IpAddr {
-    match client.to_canonical() {
-        IpAddr::V6(v6) => {
-            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(Ipv6Addr::from(prefix))
-        }
-        v4 => v4,
-    }
 }
 
 /// A device asking to be enrolled.
@@ -199,7 +90,9 @@ async fn enroll(
              enroll with the enrollment code the school gave you",
         ));
     }
-    state.enrollment_attempts.begin(client)?;
+    // Every attempt counts, before the code is looked at, so that
+    // concurrent guesses cannot slip past the limit.
+    state.rate_limits.enrollment_attempt(client)?;
     let code = code
         .strip_prefix(ENROLLMENT_PREFIX)
         .unwrap_or(code)
@@ -209,20 +102,14 @@ async fn enroll(
         .redeem_enrollment_code(&secret_hash(&code), &key, now_unix())
         .await
     {
-        Ok(person) => {
-            state.enrollment_attempts.give_back(client);
-            person
-        }
+        Ok(person) => person,
         Err(StoreError::NotFound) => {
             return Err(ApiError::bad_request(
                 "bad_enrollment_code",
                 "this enrollment code is unknown, used or expired; ask the school for a new one",
             ));
         }
-        Err(other) => {
-            state.enrollment_attempts.give_back(client);
-            return Err(other.into());
-        }
+        Err(other) => return Err(other.into()),
     };
     let school = state.store.device_key(key.id()).await?.school;
     Ok((
@@ -370,60 +257,4 @@ async fn my_record(State(state): State<AppState>, device: Device) -> ApiResult<J
     }
     let own = record(&state, school, device.person).await?;
     Ok(Json(MyRecord { own, children }))
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn address(n: u32) -> IpAddr {
-        IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n))
-    }
-
-    #[test]
-    fn one_client_over_its_limit_does_not_slow_another() {
-        let limiter = EnrollmentLimiter::default();
-        for _ in 0..EnrollmentLimiter::FAILURES_PER_CLIENT_PER_MINUTE {
-            assert!(limiter.begin(address(1)).is_ok());
-        }
-        assert!(matches!(
-            limiter.begin(address(1)),
-            Err(ApiError::TooManyRequests)
-        ));
-        assert!(limiter.begin(address(2)).is_ok());
-    }
-
-    #[test]
-    fn successful_enrollments_are_not_counted_against_a_client() {
-        let limiter = EnrollmentLimiter::default();
-        for n in 0..3 * EnrollmentLimiter::FAILURES_PER_MINUTE {
-            assert!(limiter.begin(address(n)).is_ok());
-            limiter.give_back(address(n));
-        }
-        assert!(limiter.lock().per_client.is_empty());
-    }
-
-    #[test]
-    fn a_flood_of_addresses_meets_the_ceiling_and_never_outgrows_it() {
-        let limiter = EnrollmentLimiter::default();
-        let refused = (0..3 * EnrollmentLimiter::FAILURES_PER_MINUTE)
-            .filter(|&n| limiter.begin(address(n)).is_err())
-            .count();
-        assert_eq!(refused as u32, 2 * EnrollmentLimiter::FAILURES_PER_MINUTE);
-        assert_eq!(
-            limiter.lock().per_client.len() as u32,
-            EnrollmentLimiter::FAILURES_PER_MINUTE
-        );
-    }
-
-    #[test]
-    fn an_ipv6_client_is_limited_by_its_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
-        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
-        assert_eq!(limit_key(a), limit_key(b));
-        assert_ne!(limit_key(a), limit_key("2001:db8:1:3::1".parse().unwrap()));
-        assert_eq!(limit_key(mapped), address(1));
-    }
 }

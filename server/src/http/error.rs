@@ -104,9 +104,21 @@ pub enum ApiError {
     /// sign it.
     #[error("{0}")]
     LogHistoryChanged(String),
-    /// Too many attempts; try again later.
-    #[error("too many attempts; wait a minute and try again")]
-    TooManyRequests,
+    /// Too many attempts or requests lately; try again after `retry_after`.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// What was counted, for people.
+        detail: &'static str,
+        /// How long to wait before the next attempt counts.
+        retry_after: std::time::Duration,
+    },
+    /// The request took longer than the server allows; it was stopped, and
+    /// its unfinished transaction rolled back.
+    #[error(
+        "the request took longer than {} seconds and was stopped; what it had not finished was not written",
+        .0.as_secs()
+    )]
+    RequestTimeout(std::time::Duration),
     /// Something failed inside the server. Details are logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -137,7 +149,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -159,7 +172,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::TooManyRequests => "too_many_requests",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -230,7 +244,16 @@ impl IntoResponse for ApiError {
             },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            // Whole seconds, rounded up: an early retry would be refused again.
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds.max(1)));
+        }
+        response
     }
 }
 

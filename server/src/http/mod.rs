@@ -13,6 +13,7 @@ mod openapi;
 mod people;
 mod public;
 mod publications;
+pub mod rate_limits;
 mod scans;
 pub mod schemas;
 mod school;
@@ -26,14 +27,13 @@ use axum::Router;
 use consent_protocol::{KeyId, PublicKey, SigningKey, Timestamp};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::config::Limits;
 use crate::signed_heads::SignedHeads;
 use crate::store::Store;
-pub use devices::EnrollmentLimiter;
 use error::ApiError;
 pub use openapi::{openapi, routes};
 
@@ -44,26 +44,36 @@ pub struct AppState {
     pub store: Store,
     /// The key this instance signs receipts and log heads with.
     pub signing_key: Arc<SigningKey>,
-    /// Counts failed enrollment attempts per client address, to slow down guessing.
-    pub enrollment_attempts: Arc<devices::EnrollmentLimiter>,
     /// The address phones reach this server at (no trailing slash); links
     /// in enrollment codes point there.
     pub public_url: Arc<str>,
     /// The last audit log head this instance signed per school: it signs
     /// only heads that extend it.
     pub signed_heads: Arc<SignedHeads>,
+    /// How often clients may enroll and people may give consent.
+    pub rate_limits: Arc<rate_limits::RateLimits>,
+    /// How long one request may take, and how many tokens in force one
+    /// person may hold.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
     /// State over `store`, signing with `signing_key`, remembering signed
-    /// log heads in `signed_heads`, reached by phones at `public_url` (see
-    /// [`crate::Config::public_url`]).
-    pub fn new(store: Store, signing_key: SigningKey, signed_heads: SignedHeads, public_url: &str) -> Self {
+    /// log heads in `signed_heads`, within `limits`, reached by phones at
+    /// `public_url` (see [`crate::Config::public_url`]).
+    pub fn new(
+        store: Store,
+        signing_key: SigningKey,
+        signed_heads: SignedHeads,
+        limits: &Limits,
+        public_url: &str,
+    ) -> Self {
         Self {
             store,
             signing_key: Arc::new(signing_key),
-            enrollment_attempts: Arc::new(devices::EnrollmentLimiter::default()),
             signed_heads: Arc::new(signed_heads),
+            rate_limits: Arc::new(rate_limits::RateLimits::new(limits)),
+            limits: Arc::new(limits.clone()),
             public_url: public_url.trim_end_matches('/').into(),
         }
     }
@@ -83,9 +93,6 @@ impl AppState {
 
 /// The largest request body accepted (a class list of a few thousand people fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// How long one request may take before it is answered with a timeout.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every route with its documentation: one `router()` per resource.
 fn api() -> OpenApiRouter<AppState> {
@@ -113,9 +120,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.request_timeout(),
+            within_request_timeout,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
@@ -133,6 +140,20 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Answers a request that takes longer than `timeout` (a slow body
+/// included) with a problem document. The handler's future is dropped,
+/// which rolls back a transaction it had open.
+async fn within_request_timeout(
+    axum::extract::State(timeout): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(ApiError::RequestTimeout(timeout)),
+    }
 }
 
 /// The current time as Unix seconds.

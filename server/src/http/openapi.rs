@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             UnsupportedMediaType,
             Refused,
             TooManyRequests,
+            RequestTimeout,
             Internal
         )
     ),
@@ -152,8 +153,12 @@ problem_response! {
     /// refused; `code` is the protocol's stable code (`bad_encoding`,
     /// `bad_signature`, `expired`, `revoked_key`, `weak_key`, ...).
     Refused;
-    /// Too many attempts; wait a minute (`too_many_requests`).
+    /// Too many attempts or requests lately (`too_many_requests`); the
+    /// `Retry-After` header says how many seconds to wait.
     TooManyRequests;
+    /// The request took longer than the server allows (`request_timeout`,
+    /// any endpoint); it was stopped and its unfinished writes were not made.
+    RequestTimeout;
     /// Something failed inside the server (`internal`); details are logged,
     /// never shown.
     Internal;

@@ -273,7 +273,8 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Trims `value` and refuses it when empty, too long or holding control characters.
+/// Trims `value` and refuses it when empty, too long, holding control
+/// characters or characters that reorder the text, or showing nothing.
 pub fn checked_text<'a>(field: &'static str, value: &'a str, max: usize) -> ApiResult<&'a str> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
@@ -282,5 +283,32 @@ pub fn checked_text<'a>(field: &'static str, value: &'a str, max: usize) -> ApiR
             format!("{field} must be 1 to {max} characters of text"),
         ));
     }
+    // A right-to-left override shows "Sam\u{202E}gpj.exe" as "Samexe.jpg":
+    // what staff read would not be what is stored.
+    if value.chars().any(reorders_text) {
+        return Err(ApiError::bad_request(
+            "misleading_text",
+            format!(
+                "{field} may not contain characters that reorder the text around them \
+                 (right-to-left overrides, embeddings or isolates); type it without them"
+            ),
+        ));
+    }
+    if unicode_width::UnicodeWidthStr::width(value) == 0 {
+        return Err(ApiError::bad_request(
+            "misleading_text",
+            format!("{field} must contain characters one can see, not only invisible ones"),
+        ));
+    }
     Ok(value)
+}
+
+/// Whether `c` is an explicit bidirectional formatting character (an
+/// embedding, override or isolate, or the end of one).
+fn reorders_text(c: char) -> bool {
+    use unicode_bidi::BidiClass::{FSI, LRE, LRI, LRO, PDF, PDI, RLE, RLI, RLO};
+    matches!(
+        unicode_bidi::bidi_class(c),
+        LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI
+    )
 }

@@ -78,6 +78,14 @@ impl Store {
         Ok(true)
     }
 
+    /// Whether exactly this token is stored already.
+    pub async fn holds_grant(&self, school: SchoolId, token: &SignedGrant) -> StoreResult<bool> {
+        let stored = self
+            .grant(school, &token.unverified().token_id.to_string())
+            .await?;
+        Ok(stored.as_ref() == Some(token))
+    }
+
     async fn grant(&self, school: SchoolId, token_id: &str) -> StoreResult<Option<SignedGrant>> {
         let row = sqlx::query("SELECT token FROM grants WHERE school_id = $1 AND token_id = $2")
             .bind(i64::from(school.0))
@@ -171,6 +179,26 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(stored_revocation).transpose()
+    }
+
+    /// How many stored grants of `person` have not expired at `now` (Unix
+    /// seconds), withdrawn ones included: a cheap upper bound on the tokens
+    /// in force.
+    pub async fn unexpired_grant_count(
+        &self,
+        school: SchoolId,
+        person: SubjectId,
+        now: i64,
+    ) -> StoreResult<usize> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM grants WHERE school_id = $1 AND subject_id = $2 AND not_after >= $3",
+        )
+        .bind(i64::from(school.0))
+        .bind(person.to_string())
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(usize::try_from(row.try_get::<i64, _>(0)?).unwrap_or(usize::MAX))
     }
 
     /// Every revocation concerning these people.

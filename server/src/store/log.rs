@@ -5,7 +5,7 @@ use consent_protocol::{next_head, Hash256, KeyId, ReceiptId, SchoolId, SubjectId
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, StoreResult};
+use super::{placeholders, Store, StoreError, StoreResult};
 use crate::store::{PersonKind, Purged, StaffRole};
 
 /// What happened. Entries hold ids, hashes and signed objects, never names,
@@ -143,44 +143,73 @@ pub struct LogEntry {
 }
 
 /// Appends `event` to the school's log inside `tx`, returning its position.
-///
-/// The first statement writes the school's row, which takes the write lock
-/// (SQLite) or the row lock (PostgreSQL) before anything is read: appends to
-/// one school's log are serialised, and SQLite never has to upgrade a read
-/// transaction (which would fail rather than wait).
 pub(super) async fn append(
     tx: &mut Transaction<'static, Any>,
     school: SchoolId,
     event: &LogEvent,
     now: i64,
 ) -> StoreResult<i64> {
+    append_all(tx, school, std::slice::from_ref(event), now, 1).await
+}
+
+/// Appends `events` to the school's log inside `tx`, in order, returning the
+/// position of the last (the log's size after them), writing
+/// `rows_per_statement` entries with each statement
+/// ([`super::Engine::rows_per_statement`]).
+///
+/// The first statement writes the school's row, which takes the write lock
+/// (SQLite) or the row lock (PostgreSQL) before anything is read: appends to
+/// one school's log are serialised, and SQLite never has to upgrade a read
+/// transaction (which would fail rather than wait).
+pub(super) async fn append_all(
+    tx: &mut Transaction<'static, Any>,
+    school: SchoolId,
+    events: &[LogEvent],
+    now: i64,
+    rows_per_statement: usize,
+) -> StoreResult<i64> {
     let row =
-        sqlx::query("UPDATE schools SET log_size = log_size + 1 WHERE id = $1 RETURNING log_size, log_head")
+        sqlx::query("UPDATE schools SET log_size = log_size + $2 WHERE id = $1 RETURNING log_size, log_head")
             .bind(i64::from(school.0))
+            .bind(events.len() as i64)
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-    let position: i64 = row.try_get(0)?;
-    let previous = hash_from(row.try_get(1)?)?;
-    let entry =
-        serde_json::to_vec(&EntryBody { at: now, event }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let head = next_head(&previous, position as u64, &entry);
+    let size: i64 = row.try_get(0)?;
+    let mut head = hash_from(row.try_get(1)?)?;
+    let first = size - events.len() as i64 + 1;
+    let mut entries = Vec::with_capacity(events.len());
+    for (position, event) in (first..).zip(events) {
+        let entry = serde_json::to_vec(&EntryBody { at: now, event })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        head = next_head(&head, position as u64, &entry);
+        entries.push((position, entry, head));
+    }
     sqlx::query("UPDATE schools SET log_head = $1 WHERE id = $2")
         .bind(head.as_bytes().to_vec())
         .bind(i64::from(school.0))
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO log_entries (school_id, position, entry, head, recorded_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(i64::from(school.0))
-    .bind(position)
-    .bind(entry)
-    .bind(head.as_bytes().to_vec())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(position)
+    for chunk in entries.chunks(rows_per_statement.max(1)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|row| format!("({})", placeholders(row * 5 + 1, 5)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO log_entries (school_id, position, entry, head, recorded_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut insert = sqlx::query(&sql).persistent(chunk.len() == 1);
+        for (position, entry, head) in chunk {
+            insert = insert
+                .bind(i64::from(school.0))
+                .bind(*position)
+                .bind(entry.clone())
+                .bind(head.as_bytes().to_vec())
+                .bind(now);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(size)
 }
 
 pub(super) fn hash_from(bytes: Vec<u8>) -> StoreResult<Hash256> {

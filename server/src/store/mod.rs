@@ -25,7 +25,7 @@ use std::str::FromStr;
 pub use channels::{Channel, DEFAULT_CHANNELS};
 pub use consent::StoredRevocation;
 pub use log::{LogEntry, LogEvent};
-pub use people::{DeviceKey, NewPerson, Person, PersonKind};
+pub use people::{DeviceKey, Imported, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
 pub use record::StoredRecord;
 pub use retention::Purged;
@@ -69,6 +69,20 @@ impl Engine {
             Some(Engine::Postgres)
         } else {
             None
+        }
+    }
+}
+
+impl Engine {
+    /// How many rows one multi-row statement writes (at most 8 values a
+    /// row). SQLite reads `$N` placeholders as names and looks each one up
+    /// among the statement's others, so a statement costs it the square of
+    /// its placeholders: small statements. PostgreSQL pays a round trip and
+    /// a plan per statement: large ones, far below its 65,535 parameters.
+    pub fn rows_per_statement(self) -> usize {
+        match self {
+            Engine::Sqlite => 25,
+            Engine::Postgres => 1_000,
         }
     }
 }

@@ -5,7 +5,7 @@ use consent_protocol::{Grant, KeyHolder, KeyId, Keyring, PublicKey, SchoolId, Su
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::log::{append, LogEvent};
+use super::log::{append, append_all, LogEvent};
 use super::schools::public_key_from;
 use super::{on_unique, placeholders, Store, StoreError, StoreResult};
 
@@ -76,6 +76,15 @@ pub struct DeviceKey {
     pub school: SchoolId,
     /// Whether it was cut off.
     pub revoked: bool,
+}
+
+/// How an import went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// People added.
+    pub created: usize,
+    /// People already known by their external id, updated.
+    pub updated: usize,
 }
 
 const PERSON_COLUMNS: &str = "id, kind, display_name, group_name, birth_date, external_id, erased_at";
@@ -158,25 +167,92 @@ impl Store {
         Ok(created)
     }
 
-    /// Updates the person with this external id, if there is one, from an
-    /// imported class list; returns `None` when there is none.
-    pub async fn update_person_by_external_id(
+    /// Imports a class list in one transaction: people already known by
+    /// their external id are updated, the others added with fresh ids (and
+    /// logged). Either every row is written or, on any failure, none is.
+    /// Rows are written many to a statement, so that a large school's list
+    /// takes seconds. Returns how many were added and updated.
+    ///
+    /// Every person must have an external id, each a different one.
+    pub async fn import_people(
         &self,
         school: SchoolId,
-        person: &NewPerson,
-    ) -> StoreResult<Option<Person>> {
-        let row = sqlx::query(&format!(
-            "UPDATE people SET display_name = $1, group_name = $2, birth_date = $3 \
-             WHERE school_id = $4 AND external_id = $5 AND erased_at IS NULL RETURNING {PERSON_COLUMNS}"
-        ))
-        .bind(&person.display_name)
-        .bind(&person.group)
-        .bind(&person.birth_date)
-        .bind(i64::from(school.0))
-        .bind(&person.external_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(person_from).transpose()
+        people: &[(SubjectId, NewPerson)],
+        now: i64,
+    ) -> StoreResult<Imported> {
+        let rows_per_statement = self.engine.rows_per_statement();
+        let mut tx = self.pool.begin().await?;
+        // Updating first takes the write lock before anything is read.
+        let mut known = std::collections::HashSet::new();
+        for chunk in people.chunks(rows_per_statement) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|row| format!("({})", placeholders(row * 4 + 2, 4)))
+                .collect();
+            // A VALUES list's columns are column1, column2, ... in both engines.
+            let sql = format!(
+                "UPDATE people SET display_name = v.column2, group_name = v.column3, birth_date = v.column4 \
+                 FROM (VALUES {}) AS v \
+                 WHERE people.school_id = $1 AND people.external_id = v.column1 AND people.erased_at IS NULL \
+                 RETURNING people.external_id",
+                values.join(", ")
+            );
+            let mut update = sqlx::query(&sql).persistent(false).bind(i64::from(school.0));
+            for (_, person) in chunk {
+                update = update
+                    .bind(&person.external_id)
+                    .bind(&person.display_name)
+                    .bind(&person.group)
+                    .bind(&person.birth_date);
+            }
+            for row in update.fetch_all(&mut *tx).await? {
+                known.insert(row.try_get::<String, _>(0)?);
+            }
+        }
+        let new: Vec<&(SubjectId, NewPerson)> = people
+            .iter()
+            .filter(|(_, person)| !person.external_id.as_ref().is_some_and(|id| known.contains(id)))
+            .collect();
+        let events: Vec<LogEvent> = new
+            .iter()
+            .map(|(id, person)| LogEvent::PersonCreated {
+                person: *id,
+                kind: person.kind,
+            })
+            .collect();
+        if !events.is_empty() {
+            append_all(&mut tx, school, &events, now, rows_per_statement).await?;
+        }
+        for chunk in new.chunks(rows_per_statement) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|row| format!("({})", placeholders(row * 8 + 1, 8)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO people (id, school_id, kind, display_name, group_name, birth_date, external_id, \
+                 created_at) VALUES {}",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(&sql).persistent(false);
+            for (id, person) in chunk {
+                insert = insert
+                    .bind(id.to_string())
+                    .bind(i64::from(school.0))
+                    .bind(person.kind.as_str())
+                    .bind(&person.display_name)
+                    .bind(&person.group)
+                    .bind(&person.birth_date)
+                    .bind(&person.external_id)
+                    .bind(now);
+            }
+            insert
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| on_unique(e, "a person with this external id exists in this school"))?;
+        }
+        tx.commit().await?;
+        Ok(Imported {
+            created: new.len(),
+            updated: known.len(),
+        })
     }
 
     /// The person with this id in this school.
