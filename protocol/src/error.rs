@@ -100,6 +100,10 @@ pub enum Error {
     /// The object claims to be issued later than now (beyond clock skew).
     #[error("the code claims to be issued in the future")]
     IssuedInFuture,
+    /// A revocation of everything up to a moment names a moment after its
+    /// own issue time: it would withdraw consent not given yet.
+    #[error("the revocation withdraws consent up to a moment after it was made")]
+    CutOffAfterIssue,
     /// The entries beside a signed list (a revocation-list page or the
     /// guardian dates) are not the ones the server signed for: one was
     /// added, altered, reordered or left out.
@@ -152,6 +156,7 @@ impl Error {
             Error::NotYetValid => "not_yet_valid",
             Error::Expired => "expired",
             Error::IssuedInFuture => "issued_in_future",
+            Error::CutOffAfterIssue => "cut_off_after_issue",
             Error::ListMismatch { .. } => "list_mismatch",
         }
     }

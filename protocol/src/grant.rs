@@ -57,6 +57,11 @@ impl GrantSigners {
     pub fn has_guardian(&self) -> bool {
         !matches!(self, GrantSigners::Subject { .. })
     }
+
+    /// Whether the person themselves signs the grant.
+    pub fn has_subject(&self) -> bool {
+        !matches!(self, GrantSigners::Guardian { .. })
+    }
 }
 
 /// What a person consents to: the claims of a grant token, before signing.

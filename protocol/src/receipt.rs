@@ -35,10 +35,18 @@ pub enum Outcome {
     WrongPurpose,
     /// The person is under the age of digital consent and no guardian signed.
     GuardianMissing,
+    /// The consent was signed on a device that the school has since cut off
+    /// as lost or stolen: its signatures cannot be told apart from a
+    /// finder's, so the person gives consent again from their new device.
+    DeviceLost,
+    /// The person has reached the age of digital consent and decides alone;
+    /// the consent was signed by a guardian alone, and the person has not
+    /// given it themselves.
+    StudentMustConfirm,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 8] = [
+    const ALL: [Outcome; 10] = [
         Outcome::Allowed,
         Outcome::NoConsent,
         Outcome::Revoked,
@@ -47,6 +55,8 @@ impl Outcome {
         Outcome::WrongMediaKind,
         Outcome::WrongPurpose,
         Outcome::GuardianMissing,
+        Outcome::DeviceLost,
+        Outcome::StudentMustConfirm,
     ];
 
     /// The one-byte code in a receipt.
@@ -60,6 +70,8 @@ impl Outcome {
             Outcome::WrongMediaKind => 5,
             Outcome::WrongPurpose => 6,
             Outcome::GuardianMissing => 7,
+            Outcome::DeviceLost => 8,
+            Outcome::StudentMustConfirm => 9,
         }
     }
 
@@ -78,6 +90,8 @@ impl Outcome {
             Outcome::WrongMediaKind => "wrong_media_kind",
             Outcome::WrongPurpose => "wrong_purpose",
             Outcome::GuardianMissing => "guardian_missing",
+            Outcome::DeviceLost => "device_lost",
+            Outcome::StudentMustConfirm => "student_must_confirm",
         }
     }
 }
@@ -192,7 +206,7 @@ impl Receipt {
         for _ in 0..count.min(MAX_VERDICTS + 1) {
             let subject = SubjectId::from_bytes(reader.array("verdict person")?);
             let outcome = Outcome::from_byte(reader.u8("verdict outcome")?).ok_or(Error::NonCanonical {
-                rule: "the outcome is a known code from 0 to 7",
+                rule: "the outcome is a known code from 0 to 9",
             })?;
             let token = match reader.u8("verdict token flag")? {
                 0 => None,

@@ -63,13 +63,18 @@ impl Revocation {
         writer.finish()
     }
 
-    /// Whether this revocation withdraws `grant`.
+    /// Whether this revocation withdraws `grant`, by what the signer signed:
+    /// the token it names, or every token issued at or before its cut-off.
+    ///
+    /// The cut-off never counts beyond the revocation's own issue time, so
+    /// that a revocation dated into the future (which [`SignedRevocation::verify`]
+    /// refuses) cannot withdraw consent given after it either.
     pub fn withdraws(&self, grant: &Grant) -> bool {
         self.school == grant.school
             && self.subject == grant.subject
             && match self.scope {
                 RevocationScope::Token(token) => token == grant.token_id,
-                RevocationScope::AllIssuedUpTo(moment) => grant.issued_at <= moment,
+                RevocationScope::AllIssuedUpTo(moment) => grant.issued_at <= moment.min(self.issued_at),
             }
     }
 
@@ -163,8 +168,10 @@ impl SignedRevocation {
     }
 
     /// Verifies the signature strictly, against a key in `keyring` that may
-    /// act in the claimed role for the subject, and that the revocation is not
-    /// dated in the future. A revocation never expires.
+    /// act in the claimed role for the subject; that the revocation is not
+    /// dated in the future; and that a cut-off lies at or before its own
+    /// issue time (a revocation withdraws consent given so far, never consent
+    /// still to come). A revocation never expires.
     pub fn verify(&self, keyring: &Keyring, now: Timestamp) -> Result<&Revocation, Error> {
         let revocation = &self.revocation;
         keyring
@@ -172,6 +179,11 @@ impl SignedRevocation {
             .verify(Kind::Revocation, &revocation.to_bytes(), &self.signature)?;
         if revocation.issued_at > now.plus_seconds(MAX_CLOCK_SKEW_SECONDS) {
             return Err(Error::IssuedInFuture);
+        }
+        if let RevocationScope::AllIssuedUpTo(moment) = revocation.scope {
+            if moment > revocation.issued_at {
+                return Err(Error::CutOffAfterIssue);
+            }
         }
         Ok(revocation)
     }

@@ -274,6 +274,27 @@ fn revocation_of_everything_withdraws_tokens_issued_up_to_its_moment() {
 }
 
 #[test]
+fn a_revocation_never_reaches_past_its_own_issue_time() {
+    let world = World::new();
+    let claims = Revocation {
+        scope: RevocationScope::AllIssuedUpTo(Timestamp::from_unix(4_102_444_800)),
+        ..world.student_revocation().unverified().clone()
+    };
+    let signed = SignedRevocation::sign(claims.clone(), &world.student_key).expect("key matches");
+    assert_eq!(
+        signed.verify(&world.keyring, world.now),
+        Err(Error::CutOffAfterIssue)
+    );
+    // Even unverified, its cut-off counts only up to when it was made.
+    let later = Grant {
+        issued_at: claims.issued_at.plus_seconds(1),
+        ..world.student_grant()
+    };
+    assert!(!claims.withdraws(&later));
+    assert!(claims.withdraws(&world.student_grant()));
+}
+
+#[test]
 fn guardian_and_school_may_revoke_but_a_classmate_may_not() {
     let world = World::new();
     let base = Revocation {
@@ -428,6 +449,7 @@ fn every_error_has_a_distinct_stable_code() {
         Error::NotYetValid,
         Error::Expired,
         Error::IssuedInFuture,
+        Error::CutOffAfterIssue,
         Error::ListMismatch { rule: "x" },
     ];
     let codes: std::collections::BTreeSet<_> = errors.iter().map(Error::code).collect();

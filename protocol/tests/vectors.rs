@@ -341,6 +341,7 @@ fn build_vectors() -> Vec<Vector> {
                 id: RevocationId::from_bytes([0x31; 16]),
                 subject: world.child,
                 scope: RevocationScope::AllIssuedUpTo(world.now),
+                issued_at: world.now,
                 role: Role::School,
                 key: PublicKey::of(&world.server_key).id(),
                 ..world.student_revocation().unverified().clone()
@@ -361,6 +362,25 @@ fn build_vectors() -> Vec<Vector> {
             &world,
             &[],
         ),
+        {
+            let mut receipt = world.receipt().unverified().clone();
+            receipt.id = ReceiptId::from_bytes([0x41; 16]);
+            receipt.verdicts[0].outcome = Outcome::DeviceLost;
+            receipt.verdicts[1] = Verdict {
+                outcome: Outcome::StudentMustConfirm,
+                token: Some(TokenId::from_bytes([0x22; 16])),
+                ..receipt.verdicts[1]
+            };
+            let signed = SignedReceipt::sign(receipt, &world.server_key).expect("key matches");
+            vector(
+                "valid decision receipt: one consent signed on a device since reported lost, one given by a \
+                 guardian alone for a person now old enough to decide",
+                Kind::Receipt,
+                signed.to_text(),
+                &world,
+                &[],
+            )
+        },
         vector(
             "valid signed log head after three entries",
             Kind::LogHead,
@@ -613,6 +633,21 @@ fn build_vectors() -> Vec<Vector> {
         "invalid: signed as guardian by a parent of another child",
         Kind::Grant,
         not_guardian.to_text(),
+        &world,
+        &[],
+    ));
+
+    let future_cut_off = Revocation {
+        id: RevocationId::from_bytes([0x32; 16]),
+        scope: RevocationScope::AllIssuedUpTo(Timestamp::from_unix(4_102_444_800)),
+        ..world.student_revocation().unverified().clone()
+    };
+    vectors.push(vector(
+        "invalid: a revocation of everything up to 2100, a moment after its own issue time",
+        Kind::Revocation,
+        SignedRevocation::sign(future_cut_off, &world.student_key)
+            .expect("key matches")
+            .to_text(),
         &world,
         &[],
     ));

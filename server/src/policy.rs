@@ -1,14 +1,18 @@
 //! Consent policy: may this person appear in this recording, for this
 //! purpose, now? Plain functions over plain data, tested without HTTP or a
-//! database.
+//! database. A check, a scan, a person's own record and a publication's
+//! standing all judge with these functions, so they cannot drift apart.
+
+use std::collections::BTreeMap;
 
 use consent_protocol::{
-    Error as TokenError, GuardianDate, MediaKind, Outcome, Purpose, SignedGrant, SubjectId, Timestamp,
-    TokenId, Verdict,
+    Error as TokenError, Grant, GuardianDate, KeyId, MediaKind, Outcome, Purpose, RevocationScope, SubjectId,
+    Timestamp, Verdict,
 };
+use serde::ser::SerializeStruct;
 use time::{Date, Month};
 
-use crate::store::StoredRevocation;
+use crate::store::{Person, StoredGrant, StoredRevocation};
 
 /// Whether a person needs a guardian's signature: younger than the school's
 /// age of digital consent on `today`. An unknown or unreadable birth date
@@ -52,6 +56,32 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::from_calendar_date(year, month, day).ok()
 }
 
+/// What the policy needs to know about the person a token is for.
+#[derive(Clone, Copy, Debug)]
+pub struct Subject {
+    /// Their record was erased on request: all their consent is withdrawn.
+    pub erased: bool,
+    /// When they reach the school's age of digital consent
+    /// ([`guardian_needed_until`]; [`GuardianDate::ALWAYS`] when their birth
+    /// date is unknown, which counts as young).
+    pub guardian_needed_until: Timestamp,
+}
+
+impl Subject {
+    /// The facts about `person` at a school with this age of digital consent.
+    pub fn of(person: &Person, digital_consent_age: i64) -> Self {
+        Self {
+            erased: person.erased,
+            guardian_needed_until: guardian_needed_until(person.birth_date.as_deref(), digital_consent_age),
+        }
+    }
+
+    /// Whether a guardian must sign for them at `now`.
+    pub fn needs_guardian(&self, now: Timestamp) -> bool {
+        now < self.guardian_needed_until
+    }
+}
+
 /// What a check is about.
 #[derive(Clone, Copy, Debug)]
 pub struct Question {
@@ -63,39 +93,76 @@ pub struct Question {
     pub now: Timestamp,
 }
 
+/// Whether `revocation` withdraws `grant`.
+///
+/// By what its signer signed (the token it names, or every token issued up
+/// to its cut-off); and a revocation of everything also withdraws every
+/// grant the server already held when it arrived, whatever moment the
+/// grant's signer put on it: a phone with a fast clock cannot date a grant
+/// past "withdraw all".
+pub fn withdraws(revocation: &StoredRevocation, grant: &StoredGrant) -> bool {
+    let claims = &revocation.revocation;
+    let token = grant.token.unverified();
+    claims.withdraws(token)
+        || (matches!(claims.scope, RevocationScope::AllIssuedUpTo(_))
+            && claims.school == token.school
+            && claims.subject == token.subject
+            && grant.sequence < revocation.sequence)
+}
+
+/// Why a token no longer counts for anything, or `None` when it still does:
+/// withdrawn (or its person erased), outside its window, signed on a device
+/// since cut off, or not verifiable at all.
+fn lapse(
+    grant: &StoredGrant,
+    verification: &Result<(), TokenError>,
+    revocations: &[StoredRevocation],
+    subject: &Subject,
+) -> Option<Outcome> {
+    if subject.erased || revocations.iter().any(|stored| withdraws(stored, grant)) {
+        return Some(Outcome::Revoked);
+    }
+    match verification {
+        Ok(()) => None,
+        Err(TokenError::Expired) => Some(Outcome::Expired),
+        Err(TokenError::NotYetValid | TokenError::IssuedInFuture) => Some(Outcome::NotYetValid),
+        Err(TokenError::RevokedKey) => Some(Outcome::DeviceLost),
+        Err(_) => Some(Outcome::NoConsent),
+    }
+}
+
+/// Whether the right people signed, for the person's age at `now`: a
+/// guardian below the age of digital consent; from that age on the person
+/// decides alone, so a guardian's signature alone no longer counts.
+fn age_rule(grant: &Grant, subject: &Subject, now: Timestamp) -> Option<Outcome> {
+    if subject.needs_guardian(now) {
+        (!grant.signers.has_guardian()).then_some(Outcome::GuardianMissing)
+    } else {
+        (!grant.signers.has_subject()).then_some(Outcome::StudentMustConfirm)
+    }
+}
+
 /// The outcome of one token for one question.
 ///
 /// `verification` is the token's signature and window check against the
 /// school's keys at `question.now` (from [`consent_protocol::verify_grants`]).
 pub fn token_outcome(
-    token: &SignedGrant,
+    grant: &StoredGrant,
     verification: &Result<(), TokenError>,
     revocations: &[StoredRevocation],
-    needs_guardian: bool,
+    subject: &Subject,
     question: &Question,
 ) -> Outcome {
-    let grant = token.unverified();
-    if revocations
-        .iter()
-        .any(|stored| stored.revocation.withdraws(grant))
-    {
-        return Outcome::Revoked;
+    if let Some(lapsed) = lapse(grant, verification, revocations, subject) {
+        return lapsed;
     }
-    match verification {
-        Ok(()) => {}
-        Err(TokenError::Expired) => return Outcome::Expired,
-        Err(TokenError::NotYetValid | TokenError::IssuedInFuture) => return Outcome::NotYetValid,
-        Err(TokenError::RevokedKey) => return Outcome::Revoked,
-        Err(_) => return Outcome::NoConsent,
-    }
-    if !grant.media.contains(question.media_kind) {
+    let claims = grant.token.unverified();
+    if !claims.media.contains(question.media_kind) {
         Outcome::WrongMediaKind
-    } else if !grant.purposes.contains(question.purpose) {
+    } else if !claims.purposes.contains(question.purpose) {
         Outcome::WrongPurpose
-    } else if needs_guardian && !grant.signers.has_guardian() {
-        Outcome::GuardianMissing
     } else {
-        Outcome::Allowed
+        age_rule(claims, subject, question.now).unwrap_or(Outcome::Allowed)
     }
 }
 
@@ -106,17 +173,17 @@ pub fn token_outcome(
 /// `tokens` are the person's tokens with their verification results.
 pub fn verdict(
     person: SubjectId,
-    tokens: &[(&SignedGrant, &Result<(), TokenError>)],
+    tokens: &[(&StoredGrant, &Result<(), TokenError>)],
     revocations: &[StoredRevocation],
-    needs_guardian: bool,
+    subject: &Subject,
     question: &Question,
 ) -> Verdict {
-    let outcomes: Vec<(Outcome, &SignedGrant)> = tokens
+    let outcomes: Vec<(Outcome, &StoredGrant)> = tokens
         .iter()
-        .map(|(token, verification)| {
+        .map(|(grant, verification)| {
             (
-                token_outcome(token, verification, revocations, needs_guardian, question),
-                *token,
+                token_outcome(grant, verification, revocations, subject, question),
+                *grant,
             )
         })
         .collect();
@@ -124,15 +191,16 @@ pub fn verdict(
         .iter()
         .find(|(outcome, _)| *outcome == Outcome::Allowed)
         .or_else(|| {
-            outcomes
-                .iter()
-                .max_by_key(|(_, token)| (token.unverified().issued_at, token.unverified().token_id))
+            outcomes.iter().max_by_key(|(_, grant)| {
+                let claims = grant.token.unverified();
+                (claims.issued_at, claims.token_id)
+            })
         });
     match chosen {
-        Some((outcome, token)) => Verdict {
+        Some((outcome, grant)) => Verdict {
             subject: person,
             outcome: *outcome,
-            token: Some(token.unverified().token_id),
+            token: Some(grant.token.unverified().token_id),
         },
         None => Verdict {
             subject: person,
@@ -142,61 +210,110 @@ pub fn verdict(
     }
 }
 
-/// Whether the consent a publication relied on still stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum Standing {
-    /// The token is neither revoked nor expired.
-    Valid,
-    /// The token was revoked.
-    Revoked {
-        /// When the server acknowledged the revocation (Unix seconds).
-        since: i64,
-    },
-    /// The token's validity window has ended.
-    Expired {
-        /// The token's `not_after` (Unix seconds).
-        since: i64,
-    },
+/// Whether consent stands now, and if not, why and since when.
+///
+/// In JSON: `{"status": "valid"}`, or the outcome's code (`revoked`,
+/// `expired`, `device_lost`, `student_must_confirm`, ...) with `since`
+/// (Unix seconds) where the moment is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// `Allowed` while it stands; otherwise why it does not.
+    pub outcome: Outcome,
+    /// Since when it has not stood: the revocation's arrival, the end of the
+    /// window, the device's cut-off, the birthday.
+    pub since: Option<i64>,
 }
 
 impl Standing {
     /// Whether a publication relying on it must be taken down.
     pub fn needs_takedown(self) -> bool {
-        self != Standing::Valid
+        self.outcome != Outcome::Allowed
+    }
+
+    /// The status word in JSON: `valid`, or the outcome's code.
+    pub fn status(self) -> &'static str {
+        match self.outcome {
+            Outcome::Allowed => "valid",
+            other => other.code(),
+        }
+    }
+
+    /// The standing `outcome` gives `grant`, with the moment it began.
+    pub fn of(
+        outcome: Outcome,
+        grant: Option<&StoredGrant>,
+        revocations: &[StoredRevocation],
+        subject: &Subject,
+        cut_offs: &BTreeMap<KeyId, i64>,
+    ) -> Self {
+        let since = grant.and_then(|grant| {
+            let claims = grant.token.unverified();
+            match outcome {
+                Outcome::Revoked => revocations
+                    .iter()
+                    .filter(|stored| withdraws(stored, grant))
+                    .map(|stored| stored.received_at)
+                    .min(),
+                Outcome::Expired => Some(i64::from(claims.not_after.as_unix())),
+                Outcome::DeviceLost => claims
+                    .signers
+                    .in_order()
+                    .iter()
+                    .filter_map(|(_, key)| cut_offs.get(key).copied())
+                    .min(),
+                Outcome::StudentMustConfirm => (subject.guardian_needed_until != GuardianDate::ALWAYS)
+                    .then(|| i64::from(subject.guardian_needed_until.as_unix())),
+                _ => None,
+            }
+        });
+        Self { outcome, since }
     }
 }
 
-/// The standing now of the token `token_id` among `tokens`. A token the
-/// server does not hold counts as revoked from the start.
-pub fn standing(
-    token_id: TokenId,
-    tokens: &[SignedGrant],
+impl serde::Serialize for Standing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = serializer.serialize_struct("Standing", 2)?;
+        fields.serialize_field("status", self.status())?;
+        match self.since {
+            Some(since) => fields.serialize_field("since", &since)?,
+            None => fields.skip_field("since")?,
+        }
+        fields.end()
+    }
+}
+
+/// A token's standing as its holder sees it: whether it counts now for what
+/// it says it allows (the same rules as a check, for the token's own media
+/// kinds and purposes).
+pub fn token_standing(
+    grant: &StoredGrant,
+    verification: &Result<(), TokenError>,
     revocations: &[StoredRevocation],
+    subject: &Subject,
+    cut_offs: &BTreeMap<KeyId, i64>,
     now: Timestamp,
 ) -> Standing {
-    let Some(token) = tokens
+    let outcome = lapse(grant, verification, revocations, subject)
+        .or_else(|| age_rule(grant.token.unverified(), subject, now))
+        .unwrap_or(Outcome::Allowed);
+    Standing::of(outcome, Some(grant), revocations, subject, cut_offs)
+}
+
+/// Whether a publication's consent for one person stands: exactly the
+/// verdict a check for the publication's media kind and purpose gives now,
+/// and since when it has not.
+pub fn publication_standing(
+    verdict: &Verdict,
+    tokens: &[(&StoredGrant, &Result<(), TokenError>)],
+    revocations: &[StoredRevocation],
+    subject: &Subject,
+    cut_offs: &BTreeMap<KeyId, i64>,
+) -> Standing {
+    let grant = tokens
         .iter()
-        .find(|token| token.unverified().token_id == token_id)
-    else {
-        return Standing::Revoked { since: 0 };
-    };
-    let grant = token.unverified();
-    if let Some(revocation) = revocations
-        .iter()
-        .filter(|stored| stored.revocation.withdraws(grant))
-        .min_by_key(|stored| stored.received_at)
-    {
-        return Standing::Revoked {
-            since: revocation.received_at,
-        };
-    }
-    if now > grant.not_after {
-        return Standing::Expired {
-            since: i64::from(grant.not_after.as_unix()),
-        };
-    }
-    Standing::Valid
+        .map(|(grant, _)| *grant)
+        .find(|grant| Some(grant.token.unverified().token_id) == verdict.token);
+    Standing::of(verdict.outcome, grant, revocations, subject, cut_offs)
 }
 
 #[cfg(test)]
@@ -210,36 +327,76 @@ mod tests {
         SigningKey::from_bytes(&[9; 32])
     }
 
-    fn token(media: &[MediaKind], purposes: &[Purpose], guardian: bool) -> SignedGrant {
-        let student = key();
-        let parent = SigningKey::from_bytes(&[10; 32]);
-        let signers = if guardian {
-            GrantSigners::SubjectAndGuardian {
-                subject: PublicKey::of(&student).id(),
-                guardian: PublicKey::of(&parent).id(),
-            }
-        } else {
-            GrantSigners::Subject {
-                key: PublicKey::of(&student).id(),
-            }
-        };
+    fn parent() -> SigningKey {
+        SigningKey::from_bytes(&[10; 32])
+    }
+
+    fn stored(token: SignedGrant, sequence: i64) -> StoredGrant {
+        StoredGrant { token, sequence }
+    }
+
+    fn signed(
+        media: &[MediaKind],
+        purposes: &[Purpose],
+        signers: GrantSigners,
+        issued_at: u32,
+    ) -> SignedGrant {
         let grant = Grant {
-            token_id: TokenId::from_bytes([purposes.len() as u8; 16]),
+            token_id: TokenId::from_bytes([(purposes.len() as u8).wrapping_add(issued_at as u8); 16]),
             school: SchoolId(1),
             subject: SubjectId::from_bytes([1; 16]),
             media: MediaSet::new(media.iter().copied()).expect("non-empty"),
             purposes: PurposeSet::new(purposes.iter().copied()).expect("non-empty"),
-            issued_at: Timestamp::from_unix(NOW - 100),
+            issued_at: Timestamp::from_unix(issued_at),
             not_before: Timestamp::from_unix(NOW - 100),
             not_after: Timestamp::from_unix(NOW + 100),
             signers,
         };
-        let keys: Vec<&SigningKey> = if guardian {
-            vec![&student, &parent]
-        } else {
-            vec![&student]
+        let (student, parent) = (key(), parent());
+        let keys: Vec<&SigningKey> = match signers {
+            GrantSigners::Subject { .. } => vec![&student],
+            GrantSigners::Guardian { .. } => vec![&parent],
+            GrantSigners::SubjectAndGuardian { .. } => vec![&student, &parent],
         };
         SignedGrant::sign(grant, &keys).expect("keys match")
+    }
+
+    fn by_student() -> GrantSigners {
+        GrantSigners::Subject {
+            key: PublicKey::of(&key()).id(),
+        }
+    }
+
+    fn by_parent() -> GrantSigners {
+        GrantSigners::Guardian {
+            key: PublicKey::of(&parent()).id(),
+        }
+    }
+
+    fn token(media: &[MediaKind], purposes: &[Purpose], guardian: bool) -> StoredGrant {
+        let signers = if guardian {
+            GrantSigners::SubjectAndGuardian {
+                subject: PublicKey::of(&key()).id(),
+                guardian: PublicKey::of(&parent()).id(),
+            }
+        } else {
+            by_student()
+        };
+        stored(signed(media, purposes, signers, NOW - 100), 1)
+    }
+
+    fn young() -> Subject {
+        Subject {
+            erased: false,
+            guardian_needed_until: GuardianDate::ALWAYS,
+        }
+    }
+
+    fn adult() -> Subject {
+        Subject {
+            erased: false,
+            guardian_needed_until: Timestamp::from_unix(NOW - 1_000),
+        }
     }
 
     fn question(purpose: Purpose) -> Question {
@@ -247,6 +404,23 @@ mod tests {
             media_kind: MediaKind::Photo,
             purpose,
             now: Timestamp::from_unix(NOW),
+        }
+    }
+
+    fn revoke_all(up_to: u32, issued_at: u32, sequence: i64) -> StoredRevocation {
+        StoredRevocation {
+            revocation: Revocation {
+                id: RevocationId::from_bytes([3; 16]),
+                school: SchoolId(1),
+                subject: SubjectId::from_bytes([1; 16]),
+                scope: RevocationScope::AllIssuedUpTo(Timestamp::from_unix(up_to)),
+                issued_at: Timestamp::from_unix(issued_at),
+                role: Role::School,
+                key: PublicKey::of(&key()).id(),
+            },
+            text: String::new(),
+            sequence,
+            received_at: i64::from(NOW),
         }
     }
 
@@ -292,26 +466,85 @@ mod tests {
         let ok = Ok(());
         let photo_web = token(&[MediaKind::Photo], &[Purpose::WEBSITE], false);
         let q = question(Purpose::WEBSITE);
-        assert_eq!(token_outcome(&photo_web, &ok, &[], false, &q), Outcome::Allowed);
         assert_eq!(
-            token_outcome(&photo_web, &ok, &[], true, &q),
+            token_outcome(&photo_web, &ok, &[], &adult(), &q),
+            Outcome::Allowed
+        );
+        assert_eq!(
+            token_outcome(&photo_web, &ok, &[], &young(), &q),
             Outcome::GuardianMissing
         );
         assert_eq!(
-            token_outcome(&photo_web, &ok, &[], false, &question(Purpose::PRESS)),
+            token_outcome(&photo_web, &ok, &[], &adult(), &question(Purpose::PRESS)),
             Outcome::WrongPurpose
         );
         let video = token(&[MediaKind::Video], &[Purpose::WEBSITE], false);
         assert_eq!(
-            token_outcome(&video, &ok, &[], false, &q),
+            token_outcome(&video, &ok, &[], &adult(), &q),
             Outcome::WrongMediaKind
         );
         assert_eq!(
-            token_outcome(&photo_web, &Err(TokenError::Expired), &[], false, &q),
+            token_outcome(&photo_web, &Err(TokenError::Expired), &[], &adult(), &q),
             Outcome::Expired
         );
         let cosigned = token(&[MediaKind::Photo], &[Purpose::WEBSITE], true);
-        assert_eq!(token_outcome(&cosigned, &ok, &[], true, &q), Outcome::Allowed);
+        assert_eq!(token_outcome(&cosigned, &ok, &[], &young(), &q), Outcome::Allowed);
+    }
+
+    #[test]
+    fn a_consent_signed_on_a_lost_device_is_void_and_says_so() {
+        let photo_web = token(&[MediaKind::Photo], &[Purpose::WEBSITE], false);
+        let lost = Err(TokenError::RevokedKey);
+        let q = question(Purpose::WEBSITE);
+        assert_eq!(
+            token_outcome(&photo_web, &lost, &[], &adult(), &q),
+            Outcome::DeviceLost
+        );
+        let cut_offs = BTreeMap::from([(PublicKey::of(&key()).id(), i64::from(NOW - 5))]);
+        assert_eq!(
+            token_standing(&photo_web, &lost, &[], &adult(), &cut_offs, q.now),
+            Standing {
+                outcome: Outcome::DeviceLost,
+                since: Some(i64::from(NOW - 5))
+            }
+        );
+        // Erasure withdraws, whatever else is true of the token.
+        let erased = Subject {
+            erased: true,
+            ..adult()
+        };
+        assert_eq!(
+            token_outcome(&photo_web, &lost, &[], &erased, &q),
+            Outcome::Revoked
+        );
+    }
+
+    #[test]
+    fn a_guardian_alone_stops_counting_on_the_birthday() {
+        let ok = Ok(());
+        let q = question(Purpose::WEBSITE);
+        let by_parent = stored(
+            signed(&[MediaKind::Photo], &[Purpose::WEBSITE], by_parent(), NOW - 100),
+            1,
+        );
+        assert_eq!(
+            token_outcome(&by_parent, &ok, &[], &young(), &q),
+            Outcome::Allowed
+        );
+        assert_eq!(
+            token_outcome(&by_parent, &ok, &[], &adult(), &q),
+            Outcome::StudentMustConfirm
+        );
+        assert_eq!(
+            token_standing(&by_parent, &ok, &[], &adult(), &BTreeMap::new(), q.now),
+            Standing {
+                outcome: Outcome::StudentMustConfirm,
+                since: Some(i64::from(NOW - 1_000))
+            }
+        );
+        // Co-signed by the student while younger: it was theirs all along.
+        let cosigned = token(&[MediaKind::Photo], &[Purpose::WEBSITE], true);
+        assert_eq!(token_outcome(&cosigned, &ok, &[], &adult(), &q), Outcome::Allowed);
     }
 
     #[test]
@@ -322,28 +555,56 @@ mod tests {
                 id: RevocationId::from_bytes([3; 16]),
                 school: SchoolId(1),
                 subject: SubjectId::from_bytes([1; 16]),
-                scope: RevocationScope::Token(photo_web.unverified().token_id),
+                scope: RevocationScope::Token(photo_web.token.unverified().token_id),
                 issued_at: Timestamp::from_unix(NOW),
                 role: Role::Subject,
                 key: PublicKey::of(&key()).id(),
             },
             text: String::new(),
-            sequence: 1,
+            sequence: 2,
             received_at: i64::from(NOW),
         };
         let revocations = [revocation];
         let q = question(Purpose::WEBSITE);
         assert_eq!(
-            token_outcome(&photo_web, &Ok(()), &revocations, false, &q),
+            token_outcome(&photo_web, &Ok(()), &revocations, &adult(), &q),
             Outcome::Revoked
         );
-        let tokens = [photo_web];
         assert_eq!(
-            standing(tokens[0].unverified().token_id, &tokens, &revocations, q.now),
-            Standing::Revoked {
-                since: i64::from(NOW)
+            token_standing(
+                &photo_web,
+                &Ok(()),
+                &revocations,
+                &adult(),
+                &BTreeMap::new(),
+                q.now
+            ),
+            Standing {
+                outcome: Outcome::Revoked,
+                since: Some(i64::from(NOW))
             }
         );
+    }
+
+    #[test]
+    fn withdraw_all_covers_every_grant_held_whatever_its_clock_said() {
+        let ahead = stored(
+            signed(&[MediaKind::Photo], &[Purpose::WEBSITE], by_student(), NOW + 200),
+            5,
+        );
+        // Cut-off now, arrived after the grant: withdrawn although issued "later".
+        assert!(withdraws(&revoke_all(NOW, NOW, 6), &ahead));
+        // A grant that arrived after the revocation and was issued after its
+        // cut-off is new consent.
+        assert!(!withdraws(&revoke_all(NOW, NOW, 4), &ahead));
+        // One issued before the cut-off is withdrawn whenever it arrives.
+        let older = stored(
+            signed(&[MediaKind::Photo], &[Purpose::WEBSITE], by_student(), NOW - 100),
+            9,
+        );
+        assert!(withdraws(&revoke_all(NOW, NOW, 4), &older));
+        // A cut-off dated past its own making reaches no further than that.
+        assert!(!withdraws(&revoke_all(4_102_444_800, NOW, 4), &ahead));
     }
 
     #[test]
@@ -353,12 +614,18 @@ mod tests {
         let web = token(&[MediaKind::Photo], &[Purpose::WEBSITE], false);
         let yearbook = token(&[MediaKind::Photo], &[Purpose::YEARBOOK, Purpose::PRESS], false);
         let q = question(Purpose::YEARBOOK);
-        let verdict_yearbook = verdict(person, &[(&web, &ok), (&yearbook, &ok)], &[], false, &q);
+        let verdict_yearbook = verdict(person, &[(&web, &ok), (&yearbook, &ok)], &[], &adult(), &q);
         assert_eq!(verdict_yearbook.outcome, Outcome::Allowed);
-        assert_eq!(verdict_yearbook.token, Some(yearbook.unverified().token_id));
-        let none = verdict(person, &[], &[], false, &q);
+        assert_eq!(verdict_yearbook.token, Some(yearbook.token.unverified().token_id));
+        let none = verdict(person, &[], &[], &adult(), &q);
         assert_eq!((none.outcome, none.token), (Outcome::NoConsent, None));
-        let internal = verdict(person, &[(&web, &ok)], &[], false, &question(Purpose::INTERNAL));
+        let internal = verdict(
+            person,
+            &[(&web, &ok)],
+            &[],
+            &adult(),
+            &question(Purpose::INTERNAL),
+        );
         assert_eq!(internal.outcome, Outcome::WrongPurpose);
     }
 }

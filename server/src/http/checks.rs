@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use consent_protocol::{
-    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedReceipt, SubjectId,
-    Verdict, MAX_VERDICTS,
+    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
+    SubjectId, Verdict, MAX_VERDICTS,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use super::openapi::{
 use super::people::{group_name, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::{needs_guardian, verdict, Question};
+use crate::policy::{publication_standing, verdict, Question, Standing, Subject};
 use crate::store::{Person, PersonKind, School, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -264,41 +264,64 @@ async fn resolve_people(state: &AppState, school: &School, request: &CheckReques
 /// The most people whose records are read in one query.
 const CHUNK: usize = 500;
 
+/// The verdict on one person, and since when consent has not stood for them.
+pub struct Judgement {
+    /// Allowed, or why not.
+    pub verdict: Verdict,
+    /// The same verdict as a standing, with the moment it began.
+    pub standing: Standing,
+}
+
 /// The verdict on each of `people`, in their order.
-///
-/// Tokens are read before revocations, so a revocation acknowledged before
-/// this started is always seen.
 pub async fn evaluate(
     state: &AppState,
     school: &School,
     people: &[Person],
     question: &Question,
 ) -> ApiResult<Vec<Verdict>> {
-    let mut verdicts = Vec::with_capacity(people.len());
+    Ok(judge(state, school, people, question)
+        .await?
+        .into_iter()
+        .map(|judgement| judgement.verdict)
+        .collect())
+}
+
+/// The verdict on each of `people`, in their order, with since when
+/// consent has not stood for them.
+///
+/// Tokens are read before revocations, so a revocation acknowledged before
+/// this started is always seen.
+pub async fn judge(
+    state: &AppState,
+    school: &School,
+    people: &[Person],
+    question: &Question,
+) -> ApiResult<Vec<Judgement>> {
+    let mut judgements = Vec::with_capacity(people.len());
     for chunk in people.chunks(CHUNK) {
         let ids: Vec<SubjectId> = chunk.iter().map(|person| person.id).collect();
-        let tokens = state.store.grants_of(school.id, &ids).await?;
+        let grants = state.store.grants_of(school.id, &ids).await?;
         let revocations = state.store.revocations_of(school.id, &ids).await?;
-        let keyring = state.store.keyring_for(school.id, &ids).await?;
-        let results = verify_grants(&tokens, &keyring, question.now);
+        let keys = state.store.keys_of(school.id, &ids).await?;
+        let tokens: Vec<SignedGrant> = grants.iter().map(|grant| grant.token.clone()).collect();
+        let results = verify_grants(&tokens, &keys.keyring, question.now);
         for person in chunk {
-            let theirs: Vec<_> = tokens
+            let theirs: Vec<_> = grants
                 .iter()
                 .zip(&results)
-                .filter(|(token, _)| token.unverified().subject == person.id)
+                .filter(|(grant, _)| grant.token.unverified().subject == person.id)
                 .collect();
             let their_revocations: Vec<_> = revocations
                 .iter()
                 .filter(|stored| stored.revocation.subject == person.id)
                 .cloned()
                 .collect();
-            let young = needs_guardian(
-                person.birth_date.as_deref(),
-                school.digital_consent_age,
-                question.now,
-            );
-            verdicts.push(verdict(person.id, &theirs, &their_revocations, young, question));
+            let subject = Subject::of(person, school.digital_consent_age);
+            let verdict = verdict(person.id, &theirs, &their_revocations, &subject, question);
+            let standing =
+                publication_standing(&verdict, &theirs, &their_revocations, &subject, &keys.cut_offs);
+            judgements.push(Judgement { verdict, standing });
         }
     }
-    Ok(verdicts)
+    Ok(judgements)
 }

@@ -5,9 +5,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use consent_protocol::{
-    GuardianDate, GuardianDates, PublicKey, Revocation, RevocationId, RevocationList, RevocationScope, Role,
-    SchoolId, SignedGrant, SignedGuardianDates, SignedRevocation, SignedRevocationList, SubjectId, Timestamp,
-    TokenId,
+    Grant, GuardianDate, GuardianDates, PublicKey, Revocation, RevocationId, RevocationList, RevocationScope,
+    Role, SchoolId, SignedGrant, SignedGuardianDates, SignedRevocation, SignedRevocationList, SubjectId,
+    Timestamp, TokenId,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,8 @@ use super::openapi::{
 use super::people::{is_enrollment_code, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::{guardian_needed_until, needs_guardian, standing, Standing};
-use crate::store::{PersonKind, StoreError, StoredRevocation};
+use crate::policy::{guardian_needed_until, withdraws, Subject};
+use crate::store::{PersonKind, StoreError, StoredGrant, StoredRevocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -99,16 +99,33 @@ async fn submit_grant(
     let keyring = state.store.keyring_for_grant(school.id, grant).await?;
     let now = now();
     token.verify(&keyring, now)?;
-    if needs_guardian(person.birth_date.as_deref(), school.digital_consent_age, now)
-        && !grant.signers.has_guardian()
-    {
-        return Err(ApiError::bad_request(
-            "guardian_missing",
-            format!(
-                "this person is younger than {}: a guardian must sign or co-sign the consent",
-                school.digital_consent_age
-            ),
-        ));
+    let subject = Subject::of(&person, school.digital_consent_age);
+    if subject.needs_guardian(now) {
+        if !grant.signers.has_guardian() {
+            return Err(ApiError::bad_request(
+                "guardian_missing",
+                format!(
+                    "this person is younger than {}: a guardian must sign or co-sign the consent",
+                    school.digital_consent_age
+                ),
+            ));
+        }
+    } else if !grant.signers.has_subject() {
+        return Err(student_decides(school.digital_consent_age, "give"));
+    }
+    // A token that a revocation already on record withdraws would be stored
+    // and then count for nothing: say so instead of "recorded".
+    // (Grants before revocations, as a check reads them.)
+    let held = state
+        .store
+        .grants_of(school.id, &[grant.subject])
+        .await?
+        .into_iter()
+        .find(|held| held.token == token)
+        .unwrap_or_else(|| StoredGrant::not_stored(token.clone()));
+    let revocations = state.store.revocations_of(school.id, &[grant.subject]).await?;
+    if let Some(withdrawn) = revocations.iter().find(|stored| withdraws(stored, &held)) {
+        return Err(already_withdrawn(&withdrawn.revocation, grant));
     }
     // A phone handing in again what was recorded (its first answer was
     // lost) is told so, whatever the limits below say now.
@@ -136,6 +153,7 @@ async fn submit_grant(
         ));
     }
     let recorded = state.store.insert_grant(school.id, &token, now_unix()).await?;
+    state.store.record_key_use(&signers, now_unix()).await?;
     let status = if recorded {
         StatusCode::CREATED
     } else {
@@ -184,15 +202,39 @@ async fn live_tokens(
     let revocations = state.store.revocations_of(school, &[person]).await?;
     Ok(held
         .iter()
-        .filter(|token| {
-            standing(
-                token.unverified().token_id,
-                std::slice::from_ref(*token),
-                &revocations,
-                now,
-            ) == Standing::Valid
+        .filter(|grant| {
+            now <= grant.token.unverified().not_after
+                && !revocations.iter().any(|revocation| withdraws(revocation, grant))
         })
         .count())
+}
+
+/// From the school's age of digital consent on, a person decides alone: a
+/// guardian may no longer give or withdraw consent for them.
+fn student_decides(digital_consent_age: i64, what: &str) -> ApiError {
+    ApiError::bad_request(
+        "student_decides",
+        format!(
+            "this student is {digital_consent_age} or older and decides alone: a guardian can no longer {what} \
+             consent for them; the student does it from their own device"
+        ),
+    )
+}
+
+/// A grant that a recorded revocation already withdraws.
+fn already_withdrawn(revocation: &Revocation, grant: &Grant) -> ApiError {
+    let detail = match revocation.scope {
+        RevocationScope::Token(_) => format!(
+            "this consent was withdrawn on {}: give consent again with a new token",
+            revocation.issued_at
+        ),
+        RevocationScope::AllIssuedUpTo(moment) => format!(
+            "all consent given up to {moment} was withdrawn, and this token was given at {}: give consent \
+             again (if this device's clock is behind, set it right first)",
+            grant.issued_at
+        ),
+    };
+    ApiError::bad_request("already_withdrawn", detail)
 }
 
 fn unknown_school(error: StoreError) -> ApiError {
@@ -260,7 +302,7 @@ async fn submit_revocation(
         .school(revocation.school)
         .await
         .map_err(unknown_school)?;
-    state
+    let person = state
         .store
         .person(school.id, revocation.subject)
         .await
@@ -270,11 +312,18 @@ async fn submit_revocation(
         .store
         .add_school_keys(&mut keyring, school.id, &[revocation.key])
         .await?;
-    signed.verify(&keyring, now())?;
+    let now = now();
+    signed.verify(&keyring, now)?;
+    if revocation.role == Role::Guardian
+        && !Subject::of(&person, school.digital_consent_age).needs_guardian(now)
+    {
+        return Err(student_decides(school.digital_consent_age, "withdraw"));
+    }
     let stored = state
         .store
         .insert_revocation(school.id, &signed, now_unix())
         .await?;
+    state.store.record_key_use(&[revocation.key], now_unix()).await?;
     Ok((StatusCode::CREATED, Json(accepted(&stored))))
 }
 

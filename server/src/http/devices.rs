@@ -3,7 +3,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use consent_protocol::{KeyId, PublicKey, SchoolId, SubjectId, PREFIX as CONSENT_PREFIX};
+use consent_protocol::{
+    verify_grants, KeyId, PublicKey, SchoolId, SignedGrant, SubjectId, PREFIX as CONSENT_PREFIX,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,8 +19,8 @@ use super::openapi::{
 use super::people::ENROLLMENT_PREFIX;
 use super::schemas;
 use super::{now, now_unix, AppState};
-use crate::policy::{needs_guardian, standing, Standing};
-use crate::store::{Person, PersonKind, Publication, StoreError};
+use crate::policy::{token_standing, Standing, Subject};
+use crate::store::{Person, PersonKind, Publication, School, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -190,17 +192,17 @@ struct MyRecord {
     children: Vec<Record>,
 }
 
-async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult<Record> {
+async fn record(state: &AppState, school: &School, person: Person) -> ApiResult<Record> {
     let people = [person.id];
-    let tokens = state.store.grants_of(school, &people).await?;
-    let revocations = state.store.revocations_of(school, &people).await?;
-    let publications = state.store.publications(school, Some(person.id)).await?;
+    let grants = state.store.grants_of(school.id, &people).await?;
+    let revocations = state.store.revocations_of(school.id, &people).await?;
+    let publications = state.store.publications(school.id, Some(person.id)).await?;
     let now = now();
-    let keys = state.store.device_keys_of(school, person.id).await?;
+    let keys = state.store.device_keys_of(school.id, person.id).await?;
     let mut guardians = Vec::new();
-    for guardian in state.store.guardians_of(school, person.id).await? {
-        let guardian = state.store.person(school, guardian).await?;
-        let keys = state.store.device_keys_of(school, guardian.id).await?;
+    for guardian in state.store.guardians_of(school.id, person.id).await? {
+        let guardian = state.store.person(school.id, guardian).await?;
+        let keys = state.store.device_keys_of(school.id, guardian.id).await?;
         guardians.push(GuardianOf {
             person: guardian.id,
             display_name: guardian.display_name,
@@ -211,21 +213,23 @@ async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult
                 .collect(),
         });
     }
-    let needs_guardian = person.kind == PersonKind::Student && {
-        let age = state.store.school(school).await?.digital_consent_age;
-        needs_guardian(person.birth_date.as_deref(), age, now)
-    };
+    let subject = Subject::of(&person, school.digital_consent_age);
+    let needs_guardian = person.kind == PersonKind::Student && subject.needs_guardian(now);
+    let known = state.store.keys_of(school.id, &people).await?;
+    let tokens: Vec<SignedGrant> = grants.iter().map(|grant| grant.token.clone()).collect();
+    let results = verify_grants(&tokens, &known.keyring, now);
     Ok(Record {
         needs_guardian,
         guardians,
         keys,
-        tokens: tokens
+        tokens: grants
             .iter()
-            .map(|token| MyToken {
-                token_id: token.unverified().token_id.to_string(),
-                text: token.to_text(),
-                grant: token.unverified().clone(),
-                standing: standing(token.unverified().token_id, &tokens, &revocations, now),
+            .zip(&results)
+            .map(|(grant, verification)| MyToken {
+                token_id: grant.token.unverified().token_id.to_string(),
+                text: grant.token.to_text(),
+                grant: grant.token.unverified().clone(),
+                standing: token_standing(grant, verification, &revocations, &subject, &known.cut_offs, now),
             })
             .collect(),
         revocations,
@@ -249,12 +253,12 @@ async fn record(state: &AppState, school: SchoolId, person: Person) -> ApiResult
     )
 )]
 async fn my_record(State(state): State<AppState>, device: Device) -> ApiResult<Json<MyRecord>> {
-    let school = device.key.school;
+    let school = state.store.school(device.key.school).await?;
     let mut children = Vec::new();
-    for child in state.store.children_of(school, device.person.id).await? {
-        let child = state.store.person(school, child).await?;
-        children.push(record(&state, school, child).await?);
+    for child in state.store.children_of(school.id, device.person.id).await? {
+        let child = state.store.person(school.id, child).await?;
+        children.push(record(&state, &school, child).await?);
     }
-    let own = record(&state, school, device.person).await?;
+    let own = record(&state, &school, device.person).await?;
     Ok(Json(MyRecord { own, children }))
 }

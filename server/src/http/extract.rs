@@ -188,6 +188,11 @@ impl FromRequest<AppState> for Device {
             other => other.into(),
         })?;
         let person = state.store.person(key.school, key.person).await?;
+        // So that an administrator can tell a lost phone from the new one.
+        state
+            .store
+            .record_key_use(&[key.key_id], super::now_unix())
+            .await?;
         Ok(Self { key, person })
     }
 }

@@ -22,7 +22,7 @@ use super::schemas;
 use super::school::checked_text;
 use super::{now_unix, AppState};
 use crate::policy::parse_date;
-use crate::store::{Imported, NewPerson, Person, PersonKind, Store, StoreError};
+use crate::store::{DeviceKey, Imported, NewPerson, Person, PersonKind, Store, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_person, erase_person))
         .routes(routes!(link_guardian))
         .routes(routes!(create_enrollment_code))
+        .routes(routes!(list_devices))
         .routes(routes!(revoke_key))
 }
 
@@ -509,6 +510,33 @@ async fn create_enrollment_code(
         })
         .into_response(),
     })
+}
+
+/// A person's devices, oldest first: when each was enrolled, when it last
+/// signed something, and whether it was cut off. An administrator finds the
+/// lost phone here (by its dates) to cut it off.
+#[utoipa::path(
+    get,
+    path = "/v1/people/{id}/devices",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonName, Path, description = "The person: id, external id or full name.")),
+    responses(
+        (status = 200, description = "The person's device keys.", body = Vec<schemas::DeviceKey>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+async fn list_devices(
+    State(state): State<AppState>,
+    staff: Staff<Admins>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<DeviceKey>>> {
+    let school = staff.member.school;
+    let person = path_person(&state, school, &id).await?;
+    Ok(Json(state.store.device_keys_of(school, person.id).await?))
 }
 
 /// Cuts off a lost or stolen device: nothing its key signs is accepted again.

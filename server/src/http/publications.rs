@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use consent_protocol::{Outcome, ReceiptId, SubjectId};
+use consent_protocol::{Outcome, ReceiptId, SubjectId, Timestamp};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::channels::known_channel;
-use super::checks::{decide, CheckAnswer};
+use super::checks::{decide, judge, CheckAnswer};
 use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Path, Publishers, Query, Staff};
@@ -25,8 +25,8 @@ use super::openapi::{
 use super::schemas;
 use super::school::checked_text;
 use super::{now, now_unix, AppState};
-use crate::policy::{standing, Question, Standing};
-use crate::store::{NewPublication, Publication, PublicationPerson};
+use crate::policy::{Question, Standing};
+use crate::store::{NewPublication, Person, Publication, PublicationPerson};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -205,7 +205,8 @@ struct AuditedPublication {
     publication: Publication,
     /// Whether each person's consent stands now.
     people_now: Vec<PersonStanding>,
-    /// Live, and someone's consent has since been revoked or has expired.
+    /// Live, and a check now would not allow someone in it (their consent
+    /// was withdrawn, expired, signed on a device since reported lost, ...).
     needs_takedown: bool,
 }
 
@@ -252,29 +253,36 @@ async fn list_publications(
     if !matches!(format, "json" | "csv") {
         return Err(ApiError::bad_request("bad_format", "format is json or csv"));
     }
-    let school = staff.member.school;
-    let publications = state.store.publications(school, None).await?;
+    let school = state.store.school(staff.member.school).await?;
+    let publications = state.store.publications(school.id, None).await?;
     let now = now();
     let mut audited = Vec::with_capacity(publications.len());
     for publication in publications {
+        // The same judgement as a check for this media kind and purpose
+        // now: whatever makes a check deny flags the publication.
+        let question = question(&publication.media_kind, &publication.purpose, now)?;
         let ids: Vec<SubjectId> = publication.people.iter().map(|p| p.person).collect();
-        let tokens = state.store.grants_of(school, &ids).await?;
-        let revocations = state.store.revocations_of(school, &ids).await?;
-        let names: BTreeMap<SubjectId, Option<String>> = state
+        let people: BTreeMap<SubjectId, Person> = state
             .store
-            .people_with_ids(school, &ids)
+            .people_with_ids(school.id, &ids)
             .await?
             .into_iter()
-            .map(|person| (person.id, person.display_name))
+            .map(|person| (person.id, person))
             .collect();
+        let people: Vec<Person> = ids
+            .iter()
+            .map(|id| people.get(id).cloned().ok_or(ApiError::NotFound))
+            .collect::<ApiResult<_>>()?;
+        let judgements = judge(&state, &school, &people, &question).await?;
         let people_now: Vec<PersonStanding> = publication
             .people
             .iter()
-            .map(|p| PersonStanding {
-                person: p.person,
-                display_name: names.get(&p.person).cloned().flatten(),
-                token: p.token.to_string(),
-                standing: standing(p.token, &tokens, &revocations, now),
+            .zip(people.iter().zip(judgements))
+            .map(|(appearing, (person, judgement))| PersonStanding {
+                person: appearing.person,
+                display_name: person.display_name.clone(),
+                token: appearing.token.to_string(),
+                standing: judgement.standing,
             })
             .collect();
         let needs_takedown =
@@ -319,12 +327,11 @@ fn publication_row(audited: &AuditedPublication) -> Vec<String> {
         .filter(|p| p.standing.needs_takedown())
         .map(|p| {
             let name = p.display_name.as_deref().unwrap_or("(erased)");
-            match p.standing {
-                Standing::Revoked { since } if since > 0 => {
-                    format!("{name}: revoked since {}", moment(since))
+            match p.standing.since {
+                Some(since) if since > 0 => {
+                    format!("{name}: {} since {}", p.standing.status(), moment(since))
                 }
-                Standing::Expired { since } => format!("{name}: expired since {}", moment(since)),
-                Standing::Revoked { .. } | Standing::Valid => format!("{name}: revoked"),
+                _ => format!("{name}: {}", p.standing.status()),
             }
         })
         .collect();
@@ -340,6 +347,17 @@ fn publication_row(audited: &AuditedPublication) -> Vec<String> {
         publication.taken_down_at.map(moment).unwrap_or_default(),
         lost.join("; "),
     ]
+}
+
+/// The question a stored publication was checked for, asked again at `now`.
+fn question(media_kind: &str, purpose: &str, now: Timestamp) -> ApiResult<Question> {
+    let corrupt =
+        |what: &str| ApiError::Internal(anyhow::anyhow!("stored publication has an unknown {what}"));
+    Ok(Question {
+        media_kind: media_kind.parse().map_err(|_| corrupt("media kind"))?,
+        purpose: purpose.parse().map_err(|_| corrupt("purpose"))?,
+        now,
+    })
 }
 
 /// Marks a publication as taken down.

@@ -3,7 +3,7 @@
 //! question, not a decision, so it leaves no receipt and no log entry.
 
 use axum::extract::State;
-use consent_protocol::{Error as TokenError, Grant, MediaKind, Purpose, SubjectId};
+use consent_protocol::{Error as TokenError, Grant, MediaKind, Outcome, Purpose, SubjectId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,8 +15,8 @@ use super::extract::{Json, Publishers, Staff};
 use super::openapi::{BadRequest, Forbidden, PayloadTooLarge, Refused, Unauthorized, UnsupportedMediaType};
 use super::schemas;
 use super::{now, AppState};
-use crate::policy::{needs_guardian, standing, Standing};
-use crate::store::StoreError;
+use crate::policy::{token_standing, Subject};
+use crate::store::{StoreError, StoredGrant};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default().routes(routes!(scan))
@@ -46,6 +46,12 @@ enum ScanStanding {
     Revoked,
     /// Its validity window has ended.
     Expired,
+    /// Signed on a device that the school has since cut off as lost: the
+    /// person gives consent again from their new device.
+    DeviceLost,
+    /// Signed by a guardian alone, and the person has since reached the age
+    /// of digital consent: it counts once they give it themselves.
+    StudentMustConfirm,
 }
 
 /// What a scanned code says and whether it may be relied on.
@@ -137,26 +143,35 @@ async fn scan(
 
     // Tokens before revocations, as checks read them: a revocation
     // acknowledged before this scan began is always seen.
-    let mut tokens = state.store.grants_of(school.id, &[person.id]).await?;
+    let held = state
+        .store
+        .grants_of(school.id, &[person.id])
+        .await?
+        .into_iter()
+        .find(|held| held.token.unverified().token_id == grant.token_id);
     let revocations = state.store.revocations_of(school.id, &[person.id]).await?;
-    let stored = tokens
-        .iter()
-        .any(|held| held.unverified().token_id == grant.token_id);
-    if !stored && genuine {
-        tokens.push(token.clone());
-    }
-    let standing = match standing(grant.token_id, &tokens, &revocations, now) {
-        Standing::Valid => ScanStanding::Valid,
-        Standing::Revoked { .. } => ScanStanding::Revoked,
-        Standing::Expired { .. } => ScanStanding::Expired,
+    let cut_offs = state.store.keys_of(school.id, &[person.id]).await?.cut_offs;
+    let subject = Subject::of(&person, school.digital_consent_age);
+    // The same rules as a check; a code the server never received (nor can
+    // verify) counts as withdrawn from the start.
+    let standing = match held {
+        None if !genuine && verification != Err(TokenError::RevokedKey) => ScanStanding::Revoked,
+        held => {
+            let held = held.unwrap_or_else(|| StoredGrant::not_stored(token.clone()));
+            match token_standing(&held, &verification, &revocations, &subject, &cut_offs, now).outcome {
+                Outcome::Revoked | Outcome::NoConsent => ScanStanding::Revoked,
+                Outcome::Expired => ScanStanding::Expired,
+                Outcome::DeviceLost => ScanStanding::DeviceLost,
+                Outcome::StudentMustConfirm => ScanStanding::StudentMustConfirm,
+                _ => ScanStanding::Valid,
+            }
+        }
     };
 
-    let guardian_required = needs_guardian(person.birth_date.as_deref(), school.digital_consent_age, now);
+    let guardian_required = subject.needs_guardian(now);
     let guardian_signed = grant.signers.has_guardian();
-    let allowed = verification.is_ok()
-        && !person.erased
-        && standing == ScanStanding::Valid
-        && (guardian_signed || !guardian_required);
+    let allowed =
+        verification.is_ok() && standing == ScanStanding::Valid && (guardian_signed || !guardian_required);
     let (allowed_media, allowed_purposes) = if allowed {
         (grant.media.iter().collect(), grant.purposes.iter().collect())
     } else {

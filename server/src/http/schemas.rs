@@ -234,6 +234,12 @@ pub enum Outcome {
     WrongPurpose,
     /// The person is under the age of digital consent and no guardian signed.
     GuardianMissing,
+    /// Signed on a device the school has since cut off as lost; the person
+    /// gives consent again from their new device.
+    DeviceLost,
+    /// Signed by a guardian alone, and the person has since reached the age
+    /// of digital consent: it counts once they give it themselves.
+    StudentMustConfirm,
 }
 
 /// The verdict on one person in a checked recording.
@@ -302,22 +308,44 @@ pub struct StoredRevocation {
     received_at: i64,
 }
 
-/// Whether a token's consent still stands.
+/// Whether consent still stands: `valid`, or why not and since when.
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum Standing {
-    /// Neither revoked nor expired.
+pub struct Standing {
+    /// `valid`, or the reason it no longer stands, as a check's outcome
+    /// code: `revoked`, `expired`, `device_lost` (signed on a device since
+    /// reported lost), `student_must_confirm` (signed by a guardian alone
+    /// before the person reached the age of digital consent), ...
+    status: StandingStatus,
+    /// Since when it has not stood (Unix seconds), where known: the
+    /// revocation's arrival, the end of the window, the device's cut-off,
+    /// the birthday.
+    since: Option<i64>,
+}
+
+/// The status word of a [`Standing`].
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StandingStatus {
+    /// It stands.
     Valid,
-    /// Revoked.
-    Revoked {
-        /// When the server acknowledged the revocation (Unix seconds).
-        since: i64,
-    },
+    /// No consent that could count.
+    NoConsent,
+    /// Withdrawn (or the person's record was erased).
+    Revoked,
     /// Its validity window has ended.
-    Expired {
-        /// The token's `not_after` (Unix seconds).
-        since: i64,
-    },
+    Expired,
+    /// Its validity window has not begun.
+    NotYetValid,
+    /// Not for this kind of recording.
+    WrongMediaKind,
+    /// Not for this purpose.
+    WrongPurpose,
+    /// Under the age of digital consent, and no guardian signed.
+    GuardianMissing,
+    /// Signed on a device since reported lost.
+    DeviceLost,
+    /// Signed by a guardian alone; the person now decides and has not confirmed it.
+    StudentMustConfirm,
 }
 
 /// Student or guardian.
@@ -392,6 +420,14 @@ pub struct DeviceKey {
     school: SchoolId,
     /// Whether it was cut off.
     revoked: bool,
+    /// When it was enrolled (Unix seconds).
+    registered_at: i64,
+    /// When it last signed something the server accepted (Unix seconds).
+    #[schema(required = true)]
+    last_used_at: Option<i64>,
+    /// When the school cut it off (Unix seconds).
+    #[schema(required = true)]
+    revoked_at: Option<i64>,
 }
 
 /// A school and its settings.

@@ -10,6 +10,27 @@ use sqlx::Row;
 use super::log::{append, LogEvent};
 use super::{placeholders, Store, StoreError, StoreResult};
 
+/// A grant as the server holds it, with the place the server gave it.
+#[derive(Clone, Debug)]
+pub struct StoredGrant {
+    /// The signed token (verified on arrival).
+    pub token: SignedGrant,
+    /// Its position in the school's log: a revocation of everything at a
+    /// later position withdraws it, whatever moment its signer's clock gave it.
+    pub sequence: i64,
+}
+
+impl StoredGrant {
+    /// A token the server has not stored (a code scanned just now): it
+    /// counts as arriving after everything the server holds.
+    pub fn not_stored(token: SignedGrant) -> Self {
+        Self {
+            token,
+            sequence: i64::MAX,
+        }
+    }
+}
+
 /// A revocation with the place the server gave it.
 #[derive(Clone, Debug, Serialize)]
 pub struct StoredRevocation {
@@ -51,7 +72,7 @@ impl Store {
             };
         }
         let mut tx = self.pool.begin().await?;
-        append(
+        let sequence = append(
             &mut tx,
             school,
             &LogEvent::Grant {
@@ -61,8 +82,8 @@ impl Store {
         )
         .await?;
         sqlx::query(
-            "INSERT INTO grants (token_id, school_id, subject_id, token, issued_at, not_after, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO grants (token_id, school_id, subject_id, token, issued_at, not_after, received_at, sequence) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(grant.token_id.to_string())
         .bind(i64::from(school.0))
@@ -71,6 +92,7 @@ impl Store {
         .bind(i64::from(grant.issued_at.as_unix()))
         .bind(i64::from(grant.not_after.as_unix()))
         .bind(now)
+        .bind(sequence)
         .execute(&mut *tx)
         .await
         .map_err(|e| super::on_unique(e, "another token with this id exists"))?;
@@ -97,12 +119,13 @@ impl Store {
     }
 
     /// Every stored grant of these people.
-    pub async fn grants_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Vec<SignedGrant>> {
+    pub async fn grants_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Vec<StoredGrant>> {
         if people.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT token FROM grants WHERE school_id = $1 AND subject_id IN ({}) ORDER BY issued_at, token_id",
+            "SELECT token, sequence FROM grants WHERE school_id = $1 AND subject_id IN ({}) \
+             ORDER BY issued_at, token_id",
             placeholders(2, people.len())
         );
         let mut query = sqlx::query(&sql).bind(i64::from(school.0));
@@ -111,7 +134,12 @@ impl Store {
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|row| SignedGrant::from_bytes(&row.try_get::<Vec<u8>, _>(0)?).map_err(corrupt))
+            .map(|row| {
+                Ok(StoredGrant {
+                    token: SignedGrant::from_bytes(&row.try_get::<Vec<u8>, _>("token")?).map_err(corrupt)?,
+                    sequence: row.try_get("sequence")?,
+                })
+            })
             .collect()
     }
 

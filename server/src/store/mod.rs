@@ -23,9 +23,9 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 
 pub use channels::{Channel, DEFAULT_CHANNELS};
-pub use consent::StoredRevocation;
+pub use consent::{StoredGrant, StoredRevocation};
 pub use log::{LogEntry, LogEvent};
-pub use people::{DeviceKey, Imported, NewPerson, Person, PersonKind};
+pub use people::{DeviceKey, Imported, Keys, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
 pub use record::StoredRecord;
 pub use retention::Purged;

@@ -1,6 +1,8 @@
 //! People (students and guardians), guardianships, enrollment codes and the
 //! device keys people sign with.
 
+use std::collections::BTreeMap;
+
 use consent_protocol::{Grant, KeyHolder, KeyId, Keyring, PublicKey, SchoolId, SubjectId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -76,6 +78,13 @@ pub struct DeviceKey {
     pub school: SchoolId,
     /// Whether it was cut off.
     pub revoked: bool,
+    /// When it was enrolled (Unix seconds).
+    pub registered_at: i64,
+    /// When it last signed something the server accepted (Unix seconds);
+    /// `None` when it has not since enrollment.
+    pub last_used_at: Option<i64>,
+    /// When the school cut it off (Unix seconds).
+    pub revoked_at: Option<i64>,
 }
 
 /// How an import went.
@@ -86,6 +95,8 @@ pub struct Imported {
     /// People already known by their external id, updated.
     pub updated: usize,
 }
+
+const DEVICE_KEY_COLUMNS: &str = "school_id, person_id, public_key, registered_at, last_used_at, revoked_at";
 
 const PERSON_COLUMNS: &str = "id, kind, display_name, group_name, birth_date, external_id, erased_at";
 
@@ -124,6 +135,9 @@ fn device_key_from(row: &sqlx::any::AnyRow) -> StoreResult<DeviceKey> {
         person: subject_from(&person)?,
         school: SchoolId(school as u32),
         revoked: revoked_at.is_some(),
+        registered_at: row.try_get("registered_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        revoked_at,
     })
 }
 
@@ -491,9 +505,9 @@ impl Store {
 
     /// The device key with this id, in any school.
     pub async fn device_key(&self, key_id: KeyId) -> StoreResult<DeviceKey> {
-        let row = sqlx::query(
-            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE key_id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {DEVICE_KEY_COLUMNS} FROM device_keys WHERE key_id = $1"
+        ))
         .bind(key_id.to_string())
         .fetch_optional(&self.pool)
         .await?
@@ -503,10 +517,10 @@ impl Store {
 
     /// A person's device keys.
     pub async fn device_keys_of(&self, school: SchoolId, person: SubjectId) -> StoreResult<Vec<DeviceKey>> {
-        let rows = sqlx::query(
-            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys \
-             WHERE school_id = $1 AND person_id = $2 ORDER BY registered_at, key_id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_KEY_COLUMNS} FROM device_keys \
+             WHERE school_id = $1 AND person_id = $2 ORDER BY registered_at, key_id"
+        ))
         .bind(i64::from(school.0))
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -578,12 +592,19 @@ impl Store {
     /// Everything needed to verify signatures of these people: their keys,
     /// their guardians' keys and links, and the server's keys.
     pub async fn keyring_for(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keyring> {
+        Ok(self.keys_of(school, people).await?.keyring)
+    }
+
+    /// The keyring of [`Store::keyring_for`], with when each of its cut-off
+    /// device keys was cut off.
+    pub async fn keys_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keys> {
         let mut keyring = Keyring::new();
+        let mut cut_offs = BTreeMap::new();
         for (_, key) in self.server_keys().await? {
             keyring.add(key, KeyHolder::Server);
         }
         if people.is_empty() {
-            return Ok(keyring);
+            return Ok(Keys { keyring, cut_offs });
         }
         let sql = format!(
             "SELECT guardian_id, child_id FROM guardianships WHERE school_id = $1 AND child_id IN ({})",
@@ -601,7 +622,7 @@ impl Store {
             holders.push(guardian);
         }
         let sql = format!(
-            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE school_id = $1 \
+            "SELECT {DEVICE_KEY_COLUMNS} FROM device_keys WHERE school_id = $1 \
              AND person_id IN ({})",
             placeholders(2, holders.len())
         );
@@ -612,20 +633,47 @@ impl Store {
         for row in keys.fetch_all(&self.pool).await? {
             let key = device_key_from(&row)?;
             let id = keyring.add(key.public_key, KeyHolder::Person(key.person));
-            if key.revoked {
+            if let Some(at) = key.revoked_at {
                 keyring.revoke(id);
+                cut_offs.insert(id, at);
             }
         }
-        Ok(keyring)
+        Ok(Keys { keyring, cut_offs })
     }
+
+    /// Notes that these device keys signed something the server accepted
+    /// now. At most once a minute per key, so that a busy device does not
+    /// turn every request into a write.
+    pub async fn record_key_use(&self, keys: &[KeyId], now: i64) -> StoreResult<()> {
+        for key in keys {
+            sqlx::query(
+                "UPDATE device_keys SET last_used_at = $1 WHERE key_id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(key.to_string())
+            .bind(now - 60)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A keyring and when each of its cut-off device keys was cut off.
+pub struct Keys {
+    /// The keys, their holders and guardian links.
+    pub keyring: Keyring,
+    /// When the school cut off each cut-off key (Unix seconds).
+    pub cut_offs: BTreeMap<KeyId, i64>,
 }
 
 impl Store {
     /// Every device key of the school, for offline verifiers.
     pub async fn school_device_keys(&self, school: SchoolId) -> StoreResult<Vec<DeviceKey>> {
-        let rows = sqlx::query(
-            "SELECT school_id, person_id, public_key, revoked_at FROM device_keys WHERE school_id = $1 ORDER BY key_id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_KEY_COLUMNS} FROM device_keys WHERE school_id = $1 ORDER BY key_id"
+        ))
         .bind(i64::from(school.0))
         .fetch_all(&self.pool)
         .await?;
