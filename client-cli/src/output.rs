@@ -3,7 +3,41 @@
 use std::io::Write;
 
 use anyhow::Result;
+use consent_protocol::Outcome;
 use serde::Serialize;
+
+/// Why consent signed on a lost device no longer counts, in the words every
+/// surface uses.
+pub const DEVICE_LOST: &str =
+    "signed on a device that was reported lost; give consent again from the new phone";
+
+/// Why a parent's consent for a student who has come of age no longer counts.
+pub const STUDENT_MUST_CONFIRM: &str =
+    "given by a parent alone; the student is now old enough to decide and must give consent themselves";
+
+/// A check's outcome in words.
+pub fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allowed => "allowed",
+        Outcome::NoConsent => "no consent given",
+        Outcome::Revoked => "consent withdrawn",
+        Outcome::Expired => "consent expired",
+        Outcome::NotYetValid => "consent not valid yet",
+        Outcome::WrongMediaKind => "consent does not cover this kind of media",
+        Outcome::WrongPurpose => "consent does not cover this purpose",
+        Outcome::GuardianMissing => "under the age of digital consent and no guardian signed",
+        Outcome::DeviceLost => DEVICE_LOST,
+        Outcome::StudentMustConfirm => STUDENT_MUST_CONFIRM,
+    }
+}
+
+/// A standing's status word (`valid`, or an outcome's code) in words.
+pub fn standing_text(status: &str) -> String {
+    match serde_json::from_value::<Outcome>(serde_json::Value::from(status)) {
+        Ok(outcome) => outcome_text(outcome).to_owned(),
+        Err(_) => status.to_owned(),
+    }
+}
 
 /// Prints `value` as pretty JSON on standard output. A reader that stops
 /// early (`consent ... --json | head`) is not an error.

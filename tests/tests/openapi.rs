@@ -772,8 +772,13 @@ async fn every_answer_is_one_the_document_describes() {
     api.get(&comms, "/v1/reports/coverage").await;
 
     // Lost devices and erasure.
+    let devices = api.get(&admin, &format!("/v1/people/{sam}/devices")).await;
+    assert_eq!(devices.status, StatusCode::OK, "{devices:?}");
+    api.get(&teacher, &format!("/v1/people/{sam}/devices")).await;
+    api.get(&admin, "/v1/people/xyz/devices").await;
     api.post(&admin, &format!("/v1/keys/{}/revoke", phone.key_id()), json!({}))
         .await;
+    api.get(&admin, &format!("/v1/people/{sam}/devices")).await;
     api.post(&admin, "/v1/keys/xyz/revoke", json!({})).await;
     api.send(&admin, Method::DELETE, &format!("/v1/people/{sam}"), None)
         .await;

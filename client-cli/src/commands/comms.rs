@@ -14,7 +14,7 @@ use crate::api::{Auth, Body};
 use crate::audit::{differences, StoredRecord, VerifiedHeads};
 use crate::cli::{AuditCommand, PublicationsArgs, ReportCommand, TakedownArgs};
 use crate::clock;
-use crate::output::{self, short, Table};
+use crate::output::{self, short, standing_text, Table};
 
 #[derive(Deserialize, Serialize)]
 struct PersonNow {
@@ -88,9 +88,13 @@ pub async fn publications(ctx: &Ctx, args: PublicationsArgs) -> Result<Done> {
                         .unwrap_or_else(|| format!("{} (erased)", short(&person.person)));
                     match person.since {
                         Some(since) if since > 0 => {
-                            format!("{who} {} since {}", person.status, clock::moment(since))
+                            format!(
+                                "{who}: {} (since {})",
+                                standing_text(&person.status),
+                                clock::moment(since)
+                            )
                         }
-                        _ => format!("{who} {}", person.status),
+                        _ => format!("{who}: {}", standing_text(&person.status)),
                     }
                 })
                 .collect();
@@ -397,7 +401,7 @@ pub async fn report(ctx: &Ctx, command: ReportCommand) -> Result<Done> {
                 who.display_name
                     .clone()
                     .unwrap_or_else(|| short(&who.person).to_owned()),
-                super::teacher::outcome_text(who.outcome).to_owned(),
+                output::outcome_text(who.outcome).to_owned(),
             ]);
         }
         table.print();

@@ -19,7 +19,7 @@ use crate::api::{ApiProblem, Auth, Client};
 use crate::cli::{CheckArgs, PublishArgs, ScanArgs};
 use crate::clock::{self, human_duration};
 use crate::offline::{self, AgeRule as CachedAgeRule, Cache};
-use crate::output::{self, short, Table};
+use crate::output::{self, outcome_text, short, Table};
 
 /// What a scanned code turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,10 @@ pub enum Finding {
         /// Why, for people.
         reason: String,
     },
+    /// Signed on a device that the school has since cut off as lost: its
+    /// signatures cannot be told apart from a finder's, so the person gives
+    /// consent again from their new device.
+    DeviceLost,
     /// Genuine, but withdrawn.
     Revoked {
         /// When the revocation was signed (known offline, from the cache).
@@ -54,8 +58,9 @@ pub enum Finding {
     GuardianMissing,
     /// Genuine and standing, but signed by a guardian alone for a person who
     /// has reached the school's age of digital consent: from then on the
-    /// person decides, so they must confirm it themselves. Offline only; the
-    /// server knows whether they did.
+    /// person decides, so they must confirm it themselves (by giving consent
+    /// with their own device). Online the server says so; offline the
+    /// cache's guardian dates do.
     StudentMustConfirm,
     /// Genuine and standing, but the offline cache does not say whether the
     /// person needs a guardian (they were added after the last sync, or the
@@ -85,6 +90,7 @@ impl Finding {
             Finding::OtherSchool(_) => "other_school",
             Finding::Revoked { .. } => "revoked",
             Finding::GuardianMissing => "guardian_missing",
+            Finding::DeviceLost => "device_lost",
             Finding::StudentMustConfirm => "student_must_confirm",
             Finding::AgeUnknown => "age_unknown",
             Finding::Withheld => "not_allowed",
@@ -130,6 +136,7 @@ pub fn judge(
                     reason: error.to_string(),
                 }
             }
+            ProtocolError::RevokedKey => Finding::DeviceLost,
             other => Finding::NotGenuine {
                 code: other.code().to_owned(),
                 reason: other.to_string(),
@@ -241,6 +248,8 @@ enum ServerStanding {
     Valid,
     Revoked,
     Expired,
+    DeviceLost,
+    StudentMustConfirm,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +332,13 @@ async fn scan_online(ctx: &Ctx, token: &SignedGrant, max_age: u64) -> Result<Don
 /// only when genuine, standing, co-signed where the age rule asks it, and
 /// allowing something.
 fn online_finding(scan: &ServerScan) -> Finding {
+    // A device cut off as lost makes its signatures unverifiable; say that,
+    // not "not genuine".
+    match scan.standing {
+        ServerStanding::DeviceLost => return Finding::DeviceLost,
+        ServerStanding::StudentMustConfirm => return Finding::StudentMustConfirm,
+        _ => {}
+    }
     let error = scan.error.as_deref();
     if let Some(window) = error.and_then(window_error).filter(|_| scan.genuine) {
         return Finding::OutOfWindow {
@@ -348,6 +364,8 @@ fn online_finding(scan: &ServerScan) -> Finding {
             Finding::Withheld
         }
         ServerStanding::Valid => Finding::Valid,
+        ServerStanding::DeviceLost => Finding::DeviceLost,
+        ServerStanding::StudentMustConfirm => Finding::StudentMustConfirm,
     }
 }
 
@@ -439,9 +457,8 @@ fn report_scan(
         Finding::GuardianMissing => "needs a parent's co-signature: the person is under the school's age of \
              digital consent (or their birth date is unknown) and no guardian signed this code"
             .to_owned(),
-        Finding::StudentMustConfirm => "signed by a guardian alone, but the person has reached the school's \
-             age of digital consent and decides for themselves: they must confirm this consent"
-            .to_owned(),
+        Finding::DeviceLost => output::DEVICE_LOST.to_owned(),
+        Finding::StudentMustConfirm => output::STUDENT_MUST_CONFIRM.to_owned(),
         Finding::AgeUnknown => "the offline cache does not say whether this person needs a parent's \
              signature (they were added after the last `consent sync`, or the cache is from an older client)"
             .to_owned(),
@@ -479,10 +496,24 @@ fn report_scan(
                 .collect::<Vec<_>>()
                 .join(","),
         )),
+        (Finding::DeviceLost, Some(_)) => {
+            Some("the person gives consent again from their new phone; then scan the new code".to_owned())
+        }
         (Finding::StudentMustConfirm, Some(grant)) => Some(format!(
-            "the person confirms it with their own device (`consent grant` for {}), or scan online: \
-             the server knows whether they already did",
-            grant.subject
+            "the student gives consent on their own phone with `consent grant --media {} --purpose {}`; \
+             then scan the new code",
+            grant
+                .media
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            grant
+                .purposes
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
         )),
         (Finding::AgeUnknown, _) => Some("scan online, or run `consent sync` and scan again".to_owned()),
         _ => None,
@@ -520,6 +551,9 @@ fn report_scan(
     }
     let verdict = match (valid, finding.genuine(), stale) {
         (true, _, _) => "VALID",
+        // Whether a lost device's signature is the person's or a finder's
+        // cannot be told: not valid, which is all that is known.
+        (false, false, _) if *finding == Finding::DeviceLost => "NOT VALID",
         (false, true, true) if *finding == Finding::Valid => "NOT CONFIRMED",
         (false, true, _) => "NOT VALID",
         (false, _, _) if matches!(finding, Finding::Unreadable { .. }) => "UNREADABLE",
@@ -671,18 +705,6 @@ struct CheckAnswer {
 }
 
 /// Why someone may not appear, in words.
-pub(super) fn outcome_text(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Allowed => "allowed",
-        Outcome::NoConsent => "no consent given",
-        Outcome::Revoked => "consent withdrawn",
-        Outcome::Expired => "consent expired",
-        Outcome::NotYetValid => "consent not valid yet",
-        Outcome::WrongMediaKind => "consent does not cover this kind of media",
-        Outcome::WrongPurpose => "consent does not cover this purpose",
-        Outcome::GuardianMissing => "under the age of digital consent and no guardian signed",
-    }
-}
 
 #[derive(Deserialize)]
 struct ServerKey {
@@ -1041,6 +1063,25 @@ mod tests {
             "{finding:?}"
         );
         assert!(!finding.genuine());
+    }
+
+    #[test]
+    fn a_code_signed_on_a_lost_device_says_so_online_and_offline() {
+        let (key, person) = student();
+        let mut keys = Keyring::new();
+        let id = keys.add(PublicKey::of(&key), KeyHolder::Person(person));
+        keys.revoke(id);
+        let finding = judge(&token(&key), &keys, &[], SCHOOL, NOW);
+        assert_eq!(finding, Finding::DeviceLost);
+        assert_eq!(finding.code(), "device_lost");
+        let mut online = server_scan(ServerStanding::DeviceLost, false, false);
+        online.genuine = false;
+        online.error = Some("revoked_key".into());
+        assert_eq!(online_finding(&online), Finding::DeviceLost);
+        assert_eq!(
+            online_finding(&server_scan(ServerStanding::StudentMustConfirm, false, false)),
+            Finding::StudentMustConfirm
+        );
     }
 
     #[test]
