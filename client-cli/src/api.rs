@@ -120,6 +120,13 @@ impl ApiProblem {
             "guardian_missing" => {
                 "you are under the age of digital consent, so a guardian must co-sign: run `consent grant ... --guardian-key THEIR_KEY_ID --out pending.txt` and have them run `consent cosign pending.txt` (they see their key id in `consent status`)"
             }
+            "student_decides" => {
+                "from the age of digital consent the student decides alone: they give or withdraw consent on their own device"
+            }
+            "already_withdrawn" => {
+                "nothing was recorded; give consent again with `consent grant` (check this device's clock first)"
+            }
+            "cut_off_after_issue" => "set this device's clock right and withdraw again",
             "bad_enrollment_code" => "ask the school for a new enrollment code",
             "not_an_enrollment_code" => {
                 "enroll with the enrollment code the school gave you (it starts with consent-enroll:); \

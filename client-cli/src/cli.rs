@@ -15,8 +15,8 @@ Commands by who uses them:
   students, parents enroll, grant, cosign, show, revoke, status, export
   teachers          scan, sync, check, publish
   communications    publications, takedown, audit verify, report coverage
-  administrators    people, guardian link, staff, enrollment-codes, device cut-off, school,
-                    channels
+  administrators    people, guardian link, staff, enrollment-codes, device list, device cut-off,
+                    school, channels
 
 Staff name people by id, by external id (the student number on the class list)
 or by full name, and groups in any case: --person 1001, --person \"Sam de Groot\",
@@ -198,7 +198,7 @@ and what to do). It refuses to write over earlier codes unless --force is given.
 Examples:\n  consent enrollment-codes --group 3B --out codes-3b/\n  consent enrollment-codes --group 3B --out codes-3b/ --svg\n  consent enrollment-codes --person 1001        (print the code as text)"
     )]
     EnrollmentCodes(EnrollmentCodesArgs),
-    /// Cut off a lost or stolen device (administrators).
+    /// List a person's devices and cut off a lost or stolen one (administrators).
     #[command(subcommand)]
     Device(DeviceCommand),
     /// The school's settings (administrators).
@@ -585,14 +585,26 @@ pub struct EnrollmentCodesArgs {
 /// `consent device ...`
 #[derive(Subcommand, Debug)]
 pub enum DeviceCommand {
+    /// A person's devices: when each was enrolled and last used, and whether it was cut off.
+    #[command(
+        after_help = "Find the lost phone here by its dates, then cut it off by its key id.\n\n\
+Examples:\n  consent device list --person 1001\n  consent device list --person \"Sam de Groot\""
+    )]
+    List {
+        /// The person: id, external id (student number) or full name.
+        #[arg(long, value_name = "PERSON")]
+        person: String,
+    },
     /// Cut off a device key: nothing it signed or signs is accepted again.
     #[command(
         name = "cut-off",
-        after_help = "The person finds their key id in `consent status`.\n\n\
-Example:\n  consent device cut-off 9ad3c0e1f2a4b5c6"
+        after_help = "Find the key id with `consent device list --person PERSON` (each device with when it was\n\
+enrolled and last used). Consent signed on the cut-off device no longer counts anywhere; the person\n\
+enrolls a new phone with a new code and gives consent again from it.\n\n\
+Examples:\n  consent device list --person 1001\n  consent device cut-off 9ad3c0e1f2a4b5c6"
     )]
     CutOff {
-        /// The key id.
+        /// The key id, from `consent device list`.
         key_id: KeyId,
     },
 }

@@ -1297,7 +1297,125 @@ async fn staff_name_people_and_channels_as_the_school_does(db: Db) {
     let _ = pia;
 }
 
+/// A lost phone: the administrator lists the student's devices, cuts off
+/// the lost one; the teacher's check, the scan (online and offline), the
+/// publications and the new phone's status and show all say the consent was
+/// signed on a device reported lost, and status offers the same choices again.
+async fn a_lost_phone_is_cut_off_and_every_surface_says_so(db: Db) {
+    const LOST: &str = "signed on a device that was reported lost; give consent again from the new phone";
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = admin(&server).await;
+    let teacher = staff_member(&server, &admin, "Tess", "teacher").await;
+    let comms = staff_member(&server, &admin, "Cas", "communications").await;
+    let sam = add_person(
+        &admin,
+        &["--name", "Sam", "--group", "3B", "--birth-date", "2009-05-01"],
+    )
+    .await;
+    let lost = enrolled(&server, &admin, &sam).await;
+    let granted = lost
+        .run(&[
+            "grant",
+            "--media",
+            "photo,video",
+            "--purpose",
+            "website,yearbook",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    let token = granted["token_id"].as_str().unwrap().to_owned();
+    let code = granted["text"].as_str().unwrap().to_owned();
+    let photo = teacher.file("photo.jpg");
+    std::fs::write(&photo, b"sports day").unwrap();
+    let receipt = teacher
+        .run_with(
+            &["check", "--purpose", "website", "--person", &sam, "--json"],
+            &photo,
+        )
+        .await
+        .ok()
+        .json()["receipt_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    teacher
+        .run(&["publish", "--receipt", &receipt, "--channel", "website"])
+        .await
+        .ok();
+    teacher.run(&["sync"]).await.ok();
+
+    let listed = admin.run(&["device", "list", "--person", &sam]).await.ok();
+    let key_id = admin
+        .run(&["device", "list", "--person", &sam, "--json"])
+        .await
+        .ok()
+        .json()[0]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        listed.stdout.contains(&key_id) && listed.stdout.contains("in use"),
+        "{listed:#?}"
+    );
+    let help = admin.run(&["device", "cut-off", "--help"]).await.ok();
+    assert!(help.stdout.contains("consent device list --person"), "{help:#?}");
+    assert!(!help.stdout.contains("consent status"), "{help:#?}");
+    admin.run(&["device", "cut-off", &key_id]).await.ok();
+    let new_phone = enrolled(&server, &admin, &sam).await;
+
+    let checked = teacher
+        .run_with(&["check", "--purpose", "website", "--person", &sam], &photo)
+        .await
+        .exits(3);
+    assert!(checked.stdout.contains(LOST), "{checked:#?}");
+    let scanned = teacher.run(&["scan", &code]).await.exits(3);
+    assert!(
+        scanned.stdout.starts_with(&format!("NOT VALID: {LOST}")),
+        "{scanned:#?}"
+    );
+    teacher.run(&["sync"]).await.ok();
+    let offline = teacher.run(&["scan", "--offline", &code]).await.exits(3);
+    assert!(
+        offline.stdout.starts_with(&format!("NOT VALID: {LOST}")),
+        "{offline:#?}"
+    );
+    let flagged = comms.run(&["publications", "--flagged"]).await.ok();
+    assert!(flagged.stdout.contains(LOST), "{flagged:#?}");
+
+    let status = new_phone.run(&["status"]).await.ok();
+    assert!(
+        status.stdout.contains(&format!("token {token} is void: {LOST}")),
+        "{status:#?}"
+    );
+    assert!(
+        status
+            .stdout
+            .contains("consent grant --media photo,video --purpose website,yearbook"),
+        "{status:#?}"
+    );
+    let shown = new_phone.run(&["show", &token]).await.exits(1);
+    assert!(shown.stderr.contains(LOST), "{shown:#?}");
+    new_phone.run(&["show"]).await.exits(1);
+
+    new_phone
+        .run(&["grant", "--media", "photo,video", "--purpose", "website,yearbook"])
+        .await
+        .ok();
+    let renewed = new_phone.run(&["status"]).await.ok();
+    assert!(!renewed.stdout.contains("consent grant"), "{renewed:#?}");
+    new_phone.run(&["show"]).await.ok();
+    teacher
+        .run_with(&["check", "--purpose", "website", "--person", &sam], &photo)
+        .await
+        .ok();
+}
+
 consent_tests::on_both_databases!(
+    a_lost_phone_is_cut_off_and_every_surface_says_so,
     staff_name_people_and_channels_as_the_school_does,
     consent_flows_from_grant_to_takedown,
     class_list_import_enrollment_codes_and_coverage,

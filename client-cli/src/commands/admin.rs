@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use consent_protocol::SubjectId;
+use consent_protocol::{KeyId, SubjectId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -562,9 +562,67 @@ fn file_stem(text: &str) -> String {
         .collect()
 }
 
-/// `consent device cut-off`
+/// A device key as an administrator sees it.
+#[derive(Deserialize, Serialize)]
+struct DeviceKey {
+    key_id: KeyId,
+    registered_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+/// `consent device ...`
 pub async fn device(ctx: &Ctx, command: DeviceCommand) -> Result<Done> {
-    let DeviceCommand::CutOff { key_id } = command;
+    match command {
+        DeviceCommand::List { person } => list_devices(ctx, &person).await,
+        DeviceCommand::CutOff { key_id } => cut_off(ctx, key_id).await,
+    }
+}
+
+/// `consent device list`
+async fn list_devices(ctx: &Ctx, person: &str) -> Result<Done> {
+    let client = ctx.client()?;
+    let who = find(&client, person).await?;
+    let person = who.id;
+    let devices: Vec<DeviceKey> = client
+        .get(&format!("/v1/people/{person}/devices"), &[], Auth::Staff)
+        .await
+        .with_context(|| format!("fetching the devices of {}", who.name()))?;
+    if ctx.json() {
+        output::json(&devices)?;
+        return Ok(Done::Ok);
+    }
+    let name = who.name();
+    if devices.is_empty() {
+        println!(
+            "{name} has no enrolled device; give them a code with `consent enrollment-codes --person {person}`."
+        );
+        return Ok(Done::Ok);
+    }
+    println!("Devices of {name} (person {person}), oldest first:");
+    let mut table = Table::new(&["KEY ID", "ENROLLED", "LAST USED", "STATE"]);
+    for device in &devices {
+        table.row(vec![
+            device.key_id.to_string(),
+            clock::moment(device.registered_at),
+            device
+                .last_used_at
+                .map_or_else(|| "never".to_owned(), clock::moment),
+            match device.revoked_at {
+                Some(at) => format!("cut off {}", clock::moment(at)),
+                None => "in use".to_owned(),
+            },
+        ]);
+    }
+    table.print_indented(2);
+    if devices.iter().any(|device| device.revoked_at.is_none()) {
+        println!("Cut off a lost one with `consent device cut-off KEY_ID`.");
+    }
+    Ok(Done::Ok)
+}
+
+/// `consent device cut-off`
+async fn cut_off(ctx: &Ctx, key_id: KeyId) -> Result<Done> {
     ctx.client()?
         .act(
             Method::POST,
@@ -578,8 +636,12 @@ pub async fn device(ctx: &Ctx, command: DeviceCommand) -> Result<Done> {
         output::json(&json!({"key_id": key_id, "revoked": true}))?;
     } else {
         println!(
-            "Key {key_id} is cut off: nothing it signed or signs is accepted again. \
-             The person enrolls a new device with a new code and gives consent again."
+            "Key {key_id} is cut off: nothing it signed or signs is accepted again, and every check says its \
+             consent was signed on a device that was reported lost."
+        );
+        println!(
+            "Give the person a new enrollment code (`consent enrollment-codes --person PERSON_ID`); \
+             from the new phone they give consent again."
         );
     }
     Ok(Done::Ok)

@@ -502,14 +502,21 @@ pub async fn show(ctx: &Ctx, args: ShowArgs) -> Result<Done> {
             Some(text) => text,
             None => {
                 let record = my_record(&ctx.client()?, &key).await?;
-                let text = record
+                let token = record
                     .everyone()
                     .flat_map(|person| &person.tokens)
                     .find(|token| token.token_id == id)
-                    .map(|token| token.text.clone());
-                text.with_context(|| {
-                    format!("no token {id} among yours or your children's (see `consent status`)")
-                })?
+                    .with_context(|| {
+                        format!("no token {id} among yours or your children's (see `consent status`)")
+                    })?;
+                // A code that no longer counts is not shown as if it did.
+                if token.standing.status != "valid" {
+                    bail!(
+                        "token {id} no longer counts: {}; `consent status` shows how to give it again",
+                        output::standing_text(&token.standing.status)
+                    );
+                }
+                token.text.clone()
             }
         },
         None => newest_valid_token(ctx, &key).await?,
@@ -664,6 +671,58 @@ pub async fn status(ctx: &Ctx) -> Result<Done> {
     Ok(Done::Ok)
 }
 
+/// For each token that no longer counts though nobody withdrew it (signed
+/// on a lost device, or by a parent alone before the student came of age),
+/// why, and the command that gives the same consent again; none once a
+/// valid token covers the same choices.
+fn renewals(record: &Record, child: bool) -> Vec<(String, String)> {
+    let list = |items: Vec<String>| items.join(",");
+    record
+        .tokens
+        .iter()
+        .filter(|token| {
+            matches!(
+                token.standing.status.as_str(),
+                "device_lost" | "student_must_confirm"
+            )
+        })
+        .filter(|token| {
+            !record.tokens.iter().any(|other| {
+                other.standing.status == "valid"
+                    && token.grant.media.iter().all(|m| other.grant.media.contains(m))
+                    && token
+                        .grant
+                        .purposes
+                        .iter()
+                        .all(|p| other.grant.purposes.contains(p))
+            })
+        })
+        .map(|token| {
+            let choices = format!(
+                "--media {} --purpose {}",
+                list(token.grant.media.iter().map(|m| m.to_string()).collect()),
+                list(token.grant.purposes.iter().map(|p| p.to_string()).collect()),
+            );
+            let by_parent_alone = matches!(token.grant.signers, GrantSigners::Guardian { .. });
+            let command = match (token.standing.status.as_str(), child) {
+                ("device_lost", true) if by_parent_alone => {
+                    format!("consent grant --child {} {choices}", record.person.id)
+                }
+                (_, true) => format!("on their own phone: consent grant {choices}"),
+                (_, false) => format!("consent grant {choices}"),
+            };
+            (
+                format!(
+                    "token {} is void: {}",
+                    token.token_id,
+                    output::standing_text(&token.standing.status)
+                ),
+                command,
+            )
+        })
+        .collect()
+}
+
 fn print_record(record: &Record, prefix: &str) {
     let person = &record.person;
     println!(
@@ -726,6 +785,10 @@ fn print_record(record: &Record, prefix: &str) {
         used.dedup();
         println!("  the purposes mean:");
         print_purpose_meanings(used.into_iter(), 4);
+        for (why, command) in renewals(record, !prefix.is_empty()) {
+            println!("  {why}. To give the same consent again:");
+            println!("    {command}");
+        }
     }
     if !record.revocations.is_empty() {
         println!("  revocations: {}", record.revocations.len());
