@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use consent_protocol::{
     Error as ProtocolError, Grant, GrantSigners, KeyHolder, Keyring, MediaKind, Outcome, PublicKey, Purpose,
-    SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId, Timestamp,
+    Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId,
+    Timestamp, MAX_CLOCK_SKEW_SECONDS,
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -146,7 +147,7 @@ pub fn judge(
     match revocations
         .iter()
         .map(SignedRevocation::unverified)
-        .filter(|revocation| revocation.withdraws(grant))
+        .filter(|revocation| revocation.withdraws(grant) || may_have_been_held(revocation, grant))
         .map(|revocation| revocation.issued_at)
         .min()
     {
@@ -161,6 +162,25 @@ pub fn judge(
             }
             _ => Finding::Valid,
         },
+    }
+}
+
+/// Whether `grant` may be one the server already held when `revocation`
+/// ("withdraw all") arrived, which the server withdraws whatever the grant's
+/// date. Offline that is not known; a grant dated no more than the allowed
+/// clock skew after the cut-off may be such a grant from a fast clock, so it
+/// counts as withdrawn: offline, a doubt denies.
+fn may_have_been_held(revocation: &Revocation, grant: &Grant) -> bool {
+    match revocation.scope {
+        RevocationScope::AllIssuedUpTo(moment) => {
+            revocation.school == grant.school
+                && revocation.subject == grant.subject
+                && grant.issued_at
+                    <= moment
+                        .min(revocation.issued_at)
+                        .plus_seconds(MAX_CLOCK_SKEW_SECONDS)
+        }
+        RevocationScope::Token(_) => false,
     }
 }
 
@@ -1063,6 +1083,27 @@ mod tests {
             "{finding:?}"
         );
         assert!(!finding.genuine());
+    }
+
+    #[test]
+    fn offline_a_withdraw_all_covers_a_code_dated_ahead_by_a_fast_clock() {
+        let (key, _) = student();
+        let mut ahead = token(&key).unverified().clone();
+        ahead.issued_at = NOW.plus_seconds(200);
+        let ahead = SignedGrant::sign(ahead, &[&key]).expect("signs");
+        let all = revocation(RevocationScope::AllIssuedUpTo(NOW));
+        assert!(matches!(
+            judge(&ahead, &keyring(), &[all.clone()], SCHOOL, NOW),
+            Finding::Revoked { .. }
+        ));
+        let mut later = token(&key).unverified().clone();
+        later.issued_at = NOW.plus_seconds(10 + MAX_CLOCK_SKEW_SECONDS + 1);
+        later.not_before = NOW;
+        let later = SignedGrant::sign(later, &[&key]).expect("signs");
+        assert_eq!(
+            judge(&later, &keyring(), &[all], SCHOOL, NOW.plus_seconds(400)),
+            Finding::Valid
+        );
     }
 
     #[test]
