@@ -1093,7 +1093,7 @@ mod tests {
         let ahead = SignedGrant::sign(ahead, &[&key]).expect("signs");
         let all = revocation(RevocationScope::AllIssuedUpTo(NOW));
         assert!(matches!(
-            judge(&ahead, &keyring(), &[all.clone()], SCHOOL, NOW),
+            judge(&ahead, &keyring(), std::slice::from_ref(&all), SCHOOL, NOW),
             Finding::Revoked { .. }
         ));
         let mut later = token(&key).unverified().clone();
