@@ -1093,7 +1093,14 @@ mod tests {
         let ahead = SignedGrant::sign(ahead, &[&key]).expect("signs");
         let all = revocation(RevocationScope::AllIssuedUpTo(NOW));
         assert!(matches!(
-            judge(&ahead, &keyring(), std::slice::from_ref(&all), SCHOOL, NOW),
+            judge(
+                &ahead,
+                &keyring(),
+                std::slice::from_ref(&all),
+                OLD_ENOUGH,
+                SCHOOL,
+                NOW
+            ),
             Finding::Revoked { .. }
         ));
         let mut later = token(&key).unverified().clone();
@@ -1101,7 +1108,14 @@ mod tests {
         later.not_before = NOW;
         let later = SignedGrant::sign(later, &[&key]).expect("signs");
         assert_eq!(
-            judge(&later, &keyring(), &[all], SCHOOL, NOW.plus_seconds(400)),
+            judge(
+                &later,
+                &keyring(),
+                &[all],
+                OLD_ENOUGH,
+                SCHOOL,
+                NOW.plus_seconds(400)
+            ),
             Finding::Valid
         );
     }
@@ -1112,7 +1126,7 @@ mod tests {
         let mut keys = Keyring::new();
         let id = keys.add(PublicKey::of(&key), KeyHolder::Person(person));
         keys.revoke(id);
-        let finding = judge(&token(&key), &keys, &[], SCHOOL, NOW);
+        let finding = judge(&token(&key), &keys, &[], OLD_ENOUGH, SCHOOL, NOW);
         assert_eq!(finding, Finding::DeviceLost);
         assert_eq!(finding.code(), "device_lost");
         let mut online = server_scan(ServerStanding::DeviceLost, false, false);
