@@ -723,10 +723,13 @@ async fn online_and_offline_scans_of_the_same_codes_agree(db: Db) {
     assert!(
         offline
             .stdout
-            .starts_with("NOT VALID: signed by a guardian alone"),
+            .starts_with("NOT VALID: given by a parent alone; the student is now old enough to decide"),
         "{offline:#?}"
     );
-    assert!(offline.stdout.contains("must confirm"), "{offline:#?}");
+    assert!(
+        offline.stdout.contains("must give consent themselves"),
+        "{offline:#?}"
+    );
 }
 
 /// A student gives consent and withdraws it; communications staff verify
@@ -1276,7 +1279,9 @@ async fn staff_name_people_and_channels_as_the_school_does(db: Db) {
     sam.run(&["revoke", "--all"]).await.ok();
     let flagged = comms.run(&["publications", "--flagged"]).await.ok();
     assert!(
-        flagged.stdout.contains("TAKE DOWN: Sam de Groot revoked since"),
+        flagged
+            .stdout
+            .contains("TAKE DOWN: Sam de Groot: consent withdrawn (since"),
         "{flagged:#?}"
     );
     let csv = comms.run(&["publications", "--csv"]).await.ok();

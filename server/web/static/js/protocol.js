@@ -56,6 +56,8 @@ export const OUTCOMES = Object.freeze([
   "wrong_media_kind",
   "wrong_purpose",
   "guardian_missing",
+  "device_lost",
+  "student_must_confirm",
 ]);
 
 /**
@@ -535,7 +537,7 @@ const CLAIMS = {
       for (let i = 0; i < Math.min(count, MAX_VERDICTS + 1); i++) {
         const subject = reader.hex(16, "verdict person");
         const outcome = OUTCOMES[reader.u8("verdict outcome")];
-        if (outcome === undefined) nonCanonical("the outcome is a known code from 0 to 7");
+        if (outcome === undefined) nonCanonical("the outcome is a known code from 0 to 9");
         const flag = reader.u8("verdict token flag");
         let token = null;
         if (flag === 1) token = reader.hex(16, "verdict token");
@@ -997,7 +999,8 @@ export async function verifyGrant(signed, keyring, now) {
 
 /**
  * Verifies a decoded revocation: strictly, by a key that may act in its
- * role for the subject, not dated after `now` + 300 s. Never expires.
+ * role for the subject, not dated after `now` + 300 s, and with a cut-off
+ * no later than its own issue time. Never expires.
  * @param {Signed} signed
  * @param {Keyring} keyring
  * @param {number} now Unix seconds
@@ -1009,6 +1012,12 @@ export async function verifyRevocation(signed, keyring, now) {
   await verifyStrict(key, messageToSign("revocation", revocation), signed.signatures[0]);
   if (timestampSeconds(revocation.issued_at) > now + MAX_CLOCK_SKEW_SECONDS) {
     refuse("issued_in_future", "the code claims to be issued in the future");
+  }
+  if (
+    revocation.scope.type === "all-issued-up-to" &&
+    timestampSeconds(revocation.scope.value) > timestampSeconds(revocation.issued_at)
+  ) {
+    refuse("cut_off_after_issue", "the revocation withdraws consent up to a moment after it was made");
   }
   return revocation;
 }
