@@ -167,7 +167,8 @@ pub fn token_outcome(
 }
 
 /// The verdict on one person: allowed when any of their tokens allows it;
-/// otherwise the reason given by their most recently issued token, or no
+/// otherwise the reason given by their most recently issued token (of two
+/// issued in the same second, the one the server received last), or no
 /// consent when they have none.
 ///
 /// `tokens` are the person's tokens with their verification results.
@@ -193,7 +194,7 @@ pub fn verdict(
         .or_else(|| {
             outcomes.iter().max_by_key(|(_, grant)| {
                 let claims = grant.token.unverified();
-                (claims.issued_at, claims.token_id)
+                (claims.issued_at, grant.sequence)
             })
         });
     match chosen {
@@ -627,5 +628,61 @@ mod tests {
             &question(Purpose::INTERNAL),
         );
         assert_eq!(internal.outcome, Outcome::WrongPurpose);
+    }
+
+    #[test]
+    fn of_two_refused_tokens_issued_in_one_second_the_one_received_last_explains() {
+        let person = SubjectId::from_bytes([1; 16]);
+        let ok = Ok(());
+        let lost = Err(TokenError::RevokedKey);
+        // Given in the same second: the first withdrawn, the second signed
+        // on the phone that was then lost. Token ids are random, so only
+        // the order of arrival can say which one the person gave last (here
+        // the later one has the smaller id).
+        let first = stored(
+            signed(
+                &[MediaKind::Photo],
+                &[Purpose::WEBSITE, Purpose::YEARBOOK],
+                by_student(),
+                NOW - 50,
+            ),
+            1,
+        );
+        let second = stored(
+            signed(&[MediaKind::Photo], &[Purpose::WEBSITE], by_student(), NOW - 50),
+            2,
+        );
+        assert_ne!(
+            first.token.unverified().token_id,
+            second.token.unverified().token_id
+        );
+        let withdrawn = StoredRevocation {
+            revocation: Revocation {
+                id: RevocationId::from_bytes([3; 16]),
+                school: SchoolId(1),
+                subject: person,
+                scope: RevocationScope::Token(first.token.unverified().token_id),
+                issued_at: Timestamp::from_unix(NOW - 40),
+                role: Role::Subject,
+                key: PublicKey::of(&key()).id(),
+            },
+            text: String::new(),
+            sequence: 3,
+            received_at: i64::from(NOW - 40),
+        };
+        for tokens in [
+            [(&first, &ok), (&second, &lost)],
+            [(&second, &lost), (&first, &ok)],
+        ] {
+            let said = verdict(
+                person,
+                &tokens,
+                &[withdrawn.clone()],
+                &adult(),
+                &question(Purpose::WEBSITE),
+            );
+            assert_eq!(said.outcome, Outcome::DeviceLost);
+            assert_eq!(said.token, Some(second.token.unverified().token_id));
+        }
     }
 }
