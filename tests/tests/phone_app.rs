@@ -1,15 +1,17 @@
 //! The phone app for students and parents, end to end in real Chromium at a
 //! phone's size against the real server: set up a phone from the printed
 //! link, give, show, co-sign and withdraw consent, offline showing, the
-//! record and its download, and bad input, in Dutch and in English. Every
-//! main screen is kept as a screenshot (target/screenshots/) and checked
-//! with axe-core. Skipped (and says so) without Chromium, except under
-//! `CI=true`.
+//! record and its download, bad input, and the keyboard alone, in Dutch
+//! and in English. Every main screen is kept as a screenshot
+//! (target/screenshots/) and checked with axe-core. Skipped (and says so)
+//! without Chromium, except under `CI=true`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use consent_protocol::SubjectId;
 use consent_tests::browser::{Browser, Language, Screen};
 use consent_tests::{media_hash, on_both_databases, Api, Db, TestServer};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -193,6 +195,107 @@ async fn a_student_enrolls_gives_shows_and_withdraws_in_dutch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_enrolls_gives_shows_and_withdraws_in_english() {
     student_enrolls_gives_shows_and_withdraws(Language::English).await;
+}
+
+/// Presses and releases `key` on the phone's keyboard, wherever focus is.
+async fn press(phone: &Browser, key: Key) {
+    let keys = KeyActions::new("keyboard".to_owned())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    phone.client.perform_actions(keys).await.unwrap();
+}
+
+/// Presses Tab until the element matching `selector` has focus. Every
+/// control Tab lands on on the way must be on screen and show a focus
+/// outline: a keyboard user has to see where they are.
+async fn tab_to(phone: &Browser, selector: &str) {
+    const MOST_TABS: usize = 40;
+    for _ in 0..MOST_TABS {
+        press(phone, Key::Tab).await;
+        let focused = phone
+            .run(
+                "const element = document.activeElement;
+                 const box = element.getBoundingClientRect();
+                 return {
+                   wanted: element.matches(args[0]),
+                   html: element.outerHTML.slice(0, 120),
+                   outline: getComputedStyle(element).outlineStyle,
+                   on_screen: box.width > 0 && box.height > 0
+                     && box.bottom > 0 && box.top < window.innerHeight,
+                 };",
+                vec![json!(selector)],
+            )
+            .await;
+        if focused["html"].as_str().unwrap_or("").starts_with("<body") {
+            continue; // Past the last control, Tab comes round through the page itself.
+        }
+        assert_eq!(focused["on_screen"], true, "focused but off screen: {focused}");
+        assert_ne!(
+            focused["outline"], "none",
+            "focused without an outline: {focused}"
+        );
+        if focused["wanted"] == true {
+            return;
+        }
+    }
+    panic!(
+        "{MOST_TABS} presses of Tab never reached {selector:?}; the page shows:\n{}",
+        phone.visible_text().await
+    );
+}
+
+/// The phone app promises every flow works with the keyboard alone: a
+/// student sets up their phone from the printed link, gives consent, sees
+/// the QR code and withdraws it with Tab, Space and Enter, never a click or
+/// a tap, and sees where the focus is at every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_gives_shows_and_withdraws_consent_with_the_keyboard_alone() {
+    let server = TestServer::start(Db::Sqlite).await.unwrap();
+    let (admin, teacher) = school(&server).await;
+    let sam = admin.person("student", "Sam", "3B", "2008-05-01").await;
+    let Some(phone) = Browser::open("keyboard", Language::English, Screen::PHONE).await else {
+        return;
+    };
+
+    // The phone's camera opens the printed link; the page does the rest.
+    enroll(&phone, &enrollment_link(&admin, sam).await).await;
+    tab_to(&phone, "#enroll-done a[href='/give']").await;
+    press(&phone, Key::Enter).await;
+
+    phone.wait_for("#give-form").await;
+    for choice in ["#media-photo", "#purpose-website"] {
+        tab_to(&phone, choice).await;
+        press(&phone, Key::Space).await;
+    }
+    tab_to(&phone, "#give-form button[type=submit]").await;
+    press(&phone, Key::Enter).await;
+    phone.wait_for("#review:not([hidden])").await;
+    phone.wait_for_text("the school's website").await;
+    tab_to(&phone, "#sign").await;
+    press(&phone, Key::Enter).await;
+    phone.wait_for("#given:not([hidden])").await;
+    assert_eq!(website_photo_verdict(&teacher, sam).await, "allowed");
+    tab_to(&phone, "#given a[href='/show']").await;
+    press(&phone, Key::Enter).await;
+
+    phone.wait_for("#qr svg").await;
+    let shown = consent_qr::read_text(&std::fs::read(phone.screenshot("show").await).unwrap()).unwrap();
+    let token = consent_protocol::SignedGrant::from_text(&shown).unwrap();
+    assert_eq!(
+        token.unverified().subject,
+        sam,
+        "the QR code on screen is Sam's consent"
+    );
+    tab_to(&phone, "#withdraw-link").await;
+    press(&phone, Key::Enter).await;
+
+    phone.wait_for("#confirm:not([hidden])").await;
+    tab_to(&phone, "#withdraw").await;
+    press(&phone, Key::Enter).await;
+    phone.wait_for("#withdrawn:not([hidden])").await;
+    phone.wait_for_text("Withdrawn on").await;
+    assert_eq!(website_photo_verdict(&teacher, sam).await, "revoked");
+    phone.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
