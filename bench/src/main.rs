@@ -151,7 +151,12 @@ async fn main() -> Result<()> {
                 sections.push(report::soak_section(&result, soak_load));
             }
             let took = started.elapsed();
-            let text = document(&sections, load, soak_minutes, &people, &loadavg, took);
+            let mut text = document(&sections, load, soak_minutes, &people, &loadavg, took);
+            let earlier = std::fs::read_to_string(&out).unwrap_or_default();
+            if let Some(by_hand) = report::measured_by_hand(&earlier) {
+                text.push('\n');
+                text.push_str(by_hand);
+            }
             std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {} in {:.1} min", out.display(), took.as_secs_f64() / 60.0);
         }

@@ -427,3 +427,24 @@ pub fn check_limits(results: &[EngineResult], durable_write: Duration) -> String
     );
     out
 }
+
+/// The sections of an earlier BENCHMARKS.md that `all` does not measure
+/// (the phone app's, taken with Lighthouse and a browser): from the first of
+/// them to the end, so that a new run keeps them instead of erasing them.
+pub fn measured_by_hand(earlier: &str) -> Option<&str> {
+    const FIRST_BY_HAND: &str = "\n## The phone app\n";
+    earlier.find(FIRST_BY_HAND).map(|at| &earlier[at + 1..])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_new_run_keeps_what_was_measured_by_hand() {
+        let earlier = "# Benchmarks\n\n## Soak\nold\n\n## The phone app\n\nLighthouse 100\n";
+        assert_eq!(
+            super::measured_by_hand(earlier),
+            Some("## The phone app\n\nLighthouse 100\n")
+        );
+        assert_eq!(super::measured_by_hand("# Benchmarks\n\n## Soak\n"), None);
+    }
+}

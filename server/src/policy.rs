@@ -677,7 +677,7 @@ mod tests {
             let said = verdict(
                 person,
                 &tokens,
-                &[withdrawn.clone()],
+                std::slice::from_ref(&withdrawn),
                 &adult(),
                 &question(Purpose::WEBSITE),
             );
