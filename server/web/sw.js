@@ -3,15 +3,17 @@
 // school trip). Pages and assets come from the network when it answers
 // (always the newest), from the copy when it does not. The API (/v1) is
 // never cached here: the pages keep their own copy of the person's record
-// and say how old it is.
+// and say how old it is. Nor is the staff console (/console): its pages
+// carry a signed-in session's CSRF token and the school's data.
 
-const CACHE = "consent-app-v1";
+const CACHE = "consent-app-v2";
 const PAGES = ["/", "/enroll", "/give", "/show", "/cosign", "/withdraw", "/record", "/lost"];
 const ASSETS = [
   "/assets/css/app.css",
   "/assets/manifest.webmanifest",
   "/assets/icons/icon.svg",
   "/assets/icons/icon-192.png",
+  "/assets/js/page.js",
   "/assets/js/protocol.js",
   "/assets/js/device.js",
   "/assets/vendor/uqr/uqr.mjs",
@@ -76,5 +78,6 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname.startsWith("/v1/") || url.pathname === "/sw.js") return;
+  if (url.pathname === "/console" || url.pathname.startsWith("/console/")) return;
   event.respondWith(networkThenCopy(event.request));
 });

@@ -73,6 +73,12 @@ impl Screen {
         width: 320,
         height: 640,
     };
+    /// A desk's laptop (1280 × 800), where communications staff and
+    /// administrators use the console.
+    pub const DESKTOP: Screen = Screen {
+        width: 1280,
+        height: 800,
+    };
 }
 
 /// A headless Chromium with its own profile, emulating a phone.
@@ -243,6 +249,15 @@ impl Browser {
             .send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("typing into {selector:?}: {e}"));
+    }
+
+    /// Signs in to the staff console with a one-time sign-in code's `link`
+    /// (as an administrator hands it over) and waits for the console.
+    pub async fn sign_in_to_console(&self, link: &str) {
+        self.goto(link).await;
+        self.click("form[action='/console/sign-in'] button[type=submit]")
+            .await;
+        self.wait_for("meta[name='csrf-token']").await;
     }
 
     /// Loads the current page again.

@@ -10,6 +10,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod browser;
+pub mod console;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -354,6 +355,12 @@ impl Api {
 
     /// Creates a staff member with `role` and returns a client with their token.
     pub async fn staff(&self, name: &str, role: &str) -> Api {
+        self.staff_member(name, role).await.0
+    }
+
+    /// Creates a staff member with `role`; returns a client with their token
+    /// and their staff id.
+    pub async fn staff_member(&self, name: &str, role: &str) -> (Api, i64) {
         let member = self.post("/v1/staff", json!({"name": name, "role": role})).await;
         assert_eq!(member.status, StatusCode::CREATED, "{member:?}");
         let id = member.body["id"].as_i64().unwrap();
@@ -361,7 +368,17 @@ impl Api {
             .post(&format!("/v1/staff/{id}/tokens"), json!({"label": "test"}))
             .await;
         assert_eq!(token.status, StatusCode::CREATED, "{token:?}");
-        self.with_token(token.body["token"].as_str().unwrap())
+        (self.with_token(token.body["token"].as_str().unwrap()), id)
+    }
+
+    /// A one-time console sign-in code for staff member `id` (as an
+    /// administrator).
+    pub async fn sign_in_code(&self, id: i64) -> String {
+        let code = self
+            .post(&format!("/v1/staff/{id}/sign-in-codes"), json!({}))
+            .await;
+        assert_eq!(code.status, StatusCode::CREATED, "{code:?}");
+        code.body["code"].as_str().unwrap().to_owned()
     }
 
     /// Adds a student (or guardian) and returns their id.

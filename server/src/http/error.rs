@@ -44,6 +44,10 @@ pub enum ApiError {
     /// The credential is valid but its role may not do this.
     #[error("your role may not do this")]
     Forbidden,
+    /// A change asked for with a console session cookie came without the
+    /// session's CSRF token: perhaps from another site's page.
+    #[error("this change needs the console's CSRF token (the X-CSRF-Token header); reload the console page and try again")]
+    CsrfRejected,
     /// Nothing with this id exists here.
     #[error("not found")]
     NotFound,
@@ -140,7 +144,7 @@ impl ApiError {
             | ApiError::AmbiguousPerson { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::CsrfRejected => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_)
             | ApiError::ConsentMissing { .. }
@@ -162,6 +166,7 @@ impl ApiError {
             ApiError::Refused(error) => error.code(),
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::CsrfRejected => "csrf_rejected",
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::ConsentMissing { .. } => "consent_missing",

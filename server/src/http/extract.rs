@@ -97,29 +97,75 @@ impl Roles for AnyStaff {
     const ALLOWED: &'static [StaffRole] = &[StaffRole::Admin, StaffRole::Communications, StaffRole::Teacher];
 }
 
-/// A staff member presenting a valid API token (`Authorization: Bearer ...`)
-/// whose role is in `R`. Everything they reach is scoped to `member.school`.
+/// A staff member whose role is in `R`, presenting a valid API token
+/// (`Authorization: Bearer ...`, as the CLI does) or a console session (the
+/// [`SESSION_COOKIE`] a browser signed in with). A request that changes
+/// something on the strength of the cookie must also carry the session's
+/// CSRF token in [`CSRF_HEADER`], which only the console's own pages can
+/// read. Everything they reach is scoped to `member.school`.
 pub struct Staff<R> {
     /// The caller.
     pub member: StaffMember,
     roles: PhantomData<R>,
 }
 
+/// The cookie a console session lives in: HttpOnly, SameSite=Strict, and
+/// Secure when the server is reached over HTTPS.
+pub const SESSION_COOKIE: &str = "consent_session";
+
+/// The header that carries a console session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 /// The SHA-256 under which an API token or enrollment code is stored.
 pub fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// The CSRF token of the console session whose secret is `session`: derived
+/// from the secret, so nothing more is stored, and useless without it.
+pub fn csrf_token(session: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"school-consent/console-csrf\0");
+    digest.update(session.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.finalize())
+}
+
+/// The console session secret in a request's cookies, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then_some(value)
+        })
 }
 
 impl<R: Roles> FromRequestParts<AppState> for Staff<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        let secret = match bearer(&parts.headers) {
+            Some(token) => token,
+            None => {
+                let session = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+                if !parts.method.is_safe() {
+                    let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+                    if presented != Some(csrf_token(session).as_str()) {
+                        return Err(ApiError::CsrfRejected);
+                    }
+                }
+                session
+            }
+        };
         let member = state
             .store
-            .staff_by_token(&secret_hash(token), super::now_unix())
+            .credential(&secret_hash(secret), super::now_unix())
             .await?
-            .ok_or(ApiError::Unauthorized)?;
+            .ok_or(ApiError::Unauthorized)?
+            .member;
         if !R::ALLOWED.contains(&member.role) {
             return Err(ApiError::Forbidden);
         }

@@ -8,7 +8,7 @@ mod consent;
 mod csv_export;
 mod devices;
 pub mod error;
-mod extract;
+pub(crate) mod extract;
 mod openapi;
 mod people;
 mod public;

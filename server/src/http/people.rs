@@ -409,6 +409,17 @@ const ENROLLMENT_VALID_SECONDS: i64 = 14 * 86_400;
 /// Letters that cannot be mistaken for one another (Crockford's base32).
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/// A random one-time code of 16 letters of [`CODE_ALPHABET`] (80 bits):
+/// short enough to type from paper, too many to guess.
+pub fn one_time_code() -> String {
+    let mut random = [0u8; 16];
+    OsRng.fill_bytes(&mut random);
+    random
+        .iter()
+        .map(|byte| CODE_ALPHABET[usize::from(byte % 32)] as char)
+        .collect()
+}
+
 /// A one-time enrollment code.
 #[derive(Serialize, ToSchema)]
 struct EnrollmentCode {
@@ -476,12 +487,7 @@ async fn create_enrollment_code(
     if person.erased {
         return Err(ApiError::NotFound);
     }
-    let mut random = [0u8; 16];
-    OsRng.fill_bytes(&mut random);
-    let code: String = random
-        .iter()
-        .map(|byte| CODE_ALPHABET[usize::from(byte % 32)] as char)
-        .collect();
+    let code = one_time_code();
     let now = now_unix();
     let expires_at = now + ENROLLMENT_VALID_SECONDS;
     state

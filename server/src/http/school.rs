@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(create_sign_in_code))
 }
 
 /// The caller's school.
@@ -237,13 +238,72 @@ pub async fn issue_token(
     let now = now_unix();
     let expires_at = now + days * 86_400;
     let id = store
-        .create_api_token(member, label, &secret_hash(&token), expires_at, now)
+        .create_api_token(member, label, &secret_hash(&token), expires_at, None, now)
         .await?;
     Ok(IssuedToken {
         id,
         token,
         expires_at,
     })
+}
+
+/// How long a console sign-in code works: long enough to hand it over on
+/// paper or in person, short enough that a lost one soon stops mattering.
+const SIGN_IN_CODE_VALID_SECONDS: i64 = 3 * 86_400;
+
+/// A one-time code to sign in to the console with.
+#[derive(Serialize, ToSchema)]
+pub struct SignInCode {
+    /// The code to type in; it works once.
+    #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{16}$")]
+    pub code: String,
+    /// The console's sign-in page with the code after `#code=` (a fragment,
+    /// which browsers never send to a server).
+    #[schema(examples("https://consent.school.example/console/sign-in#code=7K3M9QX2HD4RTW8N"))]
+    pub link: String,
+    /// When it stops working (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// A one-time code with which a staff member signs in to the web console,
+/// valid for three days; a new code replaces the one issued before. Only
+/// its hash is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/staff/{id}/sign-in-codes",
+    tag = "school",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The staff account's id.")),
+    responses(
+        (status = 201, description = "The code; it is shown only now.", body = SignInCode),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+async fn create_sign_in_code(
+    State(state): State<AppState>,
+    staff: Staff<Admins>,
+    Path(staff_id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<SignInCode>)> {
+    let member = state.store.staff_member(staff.member.school, staff_id).await?;
+    let code = super::people::one_time_code();
+    let now = now_unix();
+    let expires_at = now + SIGN_IN_CODE_VALID_SECONDS;
+    state
+        .store
+        .create_sign_in_code(&member, &secret_hash(&code), expires_at, now)
+        .await?;
+    let link = format!("{}/console/sign-in#code={code}", state.public_url);
+    Ok((
+        StatusCode::CREATED,
+        Json(SignInCode {
+            code,
+            link,
+            expires_at,
+        }),
+    ))
 }
 
 /// Revokes an API token of the school: it stops working at once.

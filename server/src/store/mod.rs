@@ -15,6 +15,7 @@ mod publications;
 mod record;
 mod retention;
 mod schools;
+mod sign_in_codes;
 
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ pub use people::{DeviceKey, Imported, Keys, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
 pub use record::StoredRecord;
 pub use retention::Purged;
-pub use schools::{School, StaffMember, StaffRole};
+pub use schools::{Credential, School, StaffMember, StaffRole};
 
 /// A storage failure, as the HTTP layer needs to tell them apart.
 #[derive(Debug, thiserror::Error)]

@@ -76,7 +76,18 @@ fn school_from(row: &sqlx::any::AnyRow) -> StoreResult<School> {
     })
 }
 
-fn staff_from(row: &sqlx::any::AnyRow) -> StoreResult<StaffMember> {
+/// An API token in force, and whose it is.
+#[derive(Clone, Debug)]
+pub struct Credential {
+    /// Its holder.
+    pub member: StaffMember,
+    /// The token's id.
+    pub token: i64,
+    /// When it stops working (Unix seconds).
+    pub expires_at: i64,
+}
+
+pub(super) fn staff_from(row: &sqlx::any::AnyRow) -> StoreResult<StaffMember> {
     let school: i64 = row.try_get("school_id")?;
     let role: String = row.try_get("role")?;
     Ok(StaffMember {
@@ -224,25 +235,29 @@ impl Store {
         staff_from(&row)
     }
 
-    /// Stores the hash of a new API token for a staff account; returns its id.
+    /// Stores the hash of a new API token for a staff account; returns its
+    /// id. A console session is a token too, begun with the staff token
+    /// `session_of` when there is one.
     pub async fn create_api_token(
         &self,
         member: &StaffMember,
         label: &str,
         token_hash: &[u8],
         expires_at: i64,
+        session_of: Option<i64>,
         now: i64,
     ) -> StoreResult<i64> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
-            "INSERT INTO api_tokens (staff_id, token_hash, label, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO api_tokens (staff_id, token_hash, label, created_at, expires_at, session_of) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(member.id)
         .bind(token_hash.to_vec())
         .bind(label)
         .bind(now)
         .bind(expires_at)
+        .bind(session_of)
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get(0)?;
@@ -260,7 +275,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Revokes an API token of this school.
+    /// Revokes an API token of this school, and the console sessions begun
+    /// with it.
     pub async fn revoke_api_token(&self, school: SchoolId, token: i64, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         append(&mut tx, school, &LogEvent::ApiTokenRevoked { token }, now).await?;
@@ -276,21 +292,39 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE session_of = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The staff account an unexpired, unrevoked API token belongs to.
-    pub async fn staff_by_token(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<StaffMember>> {
+    /// What an unexpired, unrevoked API token stands for. A console
+    /// session also needs the staff token it was begun with to be in force:
+    /// revoking that token ends its sessions even if a revocation of the
+    /// session itself were lost.
+    pub async fn credential(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<Credential>> {
         let row = sqlx::query(
-            "SELECT s.id, s.school_id, s.name, s.role FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+            "SELECT s.id, s.school_id, s.name, s.role, t.id AS token_id, t.expires_at \
+             FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             LEFT JOIN api_tokens parent ON parent.id = t.session_of \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             AND (t.session_of IS NULL OR (parent.revoked_at IS NULL AND parent.expires_at > $2))",
         )
         .bind(token_hash.to_vec())
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(staff_from).transpose()
+        row.map(|row| {
+            Ok(Credential {
+                member: staff_from(&row)?,
+                token: row.try_get("token_id")?,
+                expires_at: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     /// Publishes a server key so verifiers can find it.

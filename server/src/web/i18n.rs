@@ -21,9 +21,13 @@ static_loader! {
     };
 }
 
-/// The messages the page scripts use, sent with every page: the ids of the
-/// English file, which the tests hold equal to the Dutch one.
-const SCRIPT_MESSAGES: &str = include_str!("../../web/locales/en/scripts.ftl");
+/// The messages the phone app's scripts use, sent with each of its pages:
+/// the ids of the English file, which the tests hold equal to the Dutch one.
+pub const APP_SCRIPT_MESSAGES: &str = include_str!("../../web/locales/en/scripts.ftl");
+
+/// The messages the staff console's pages and scripts use, sent with each
+/// console page; one file per part of the console.
+pub const CONSOLE_MESSAGES: &str = concat!(include_str!("../../web/locales/en/console.ftl"));
 
 /// A language the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,12 +84,12 @@ impl Lang {
             .unwrap_or_else(|| id.to_owned())
     }
 
-    /// Every message the page scripts use, by id, as JSON for the page's data
-    /// block. A Fluent variable `{ $name }` comes out as `{name}` for the
-    /// script to fill in. `<` is escaped so that no text can end the block
-    /// early.
-    pub fn script_messages(self) -> String {
-        let placeholders: HashMap<Cow<'static, str>, FluentValue<'static>> = SCRIPT_MESSAGES
+    /// Every message of `source` (an English Fluent file), by id, in this
+    /// language, as JSON for a page's data block. A Fluent variable
+    /// `{ $name }` comes out as `{name}` for the script to fill in. `<` is
+    /// escaped so that no text can end the block early.
+    pub fn script_messages(self, source: &str) -> String {
+        let placeholders: HashMap<Cow<'static, str>, FluentValue<'static>> = source
             .split("{ $")
             .skip(1)
             .filter_map(|rest| rest.split_once(' '))
@@ -96,7 +100,7 @@ impl Lang {
                 )
             })
             .collect();
-        let messages: serde_json::Map<String, serde_json::Value> = message_ids(SCRIPT_MESSAGES)
+        let messages: serde_json::Map<String, serde_json::Value> = message_ids(source)
             .map(|id| {
                 let text = LOCALES
                     .try_lookup_with_args(&self.id(), id, &placeholders)
@@ -216,13 +220,26 @@ mod tests {
         }
     }
 
+    /// The text of every template, in every folder.
+    fn templates(folder: &std::path::Path) -> Vec<String> {
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                texts.extend(templates(&path));
+            } else {
+                texts.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+        texts
+    }
+
     /// Every text a template asks for exists in both languages.
     #[test]
     fn every_text_the_pages_use_is_translated() {
-        let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/web/templates");
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/web/templates");
         let mut used = BTreeSet::new();
-        for entry in std::fs::read_dir(templates).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for text in templates(std::path::Path::new(folder)) {
             for piece in text.split("t(\"").skip(1) {
                 used.insert(piece.split('"').next().unwrap().to_owned());
             }
@@ -241,12 +258,13 @@ mod tests {
 
     #[test]
     fn script_messages_cannot_end_their_data_block() {
-        let json = Lang::En.script_messages();
+        let json = Lang::En.script_messages(APP_SCRIPT_MESSAGES);
         assert!(!json.contains('<'));
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert!(parsed.as_object().unwrap().len() > 5);
         assert_eq!(parsed["device-enrolled"], "This phone is set up for {name}.");
-        let dutch: serde_json::Value = serde_json::from_str(&Lang::Nl.script_messages()).unwrap();
+        let dutch: serde_json::Value =
+            serde_json::from_str(&Lang::Nl.script_messages(APP_SCRIPT_MESSAGES)).unwrap();
         assert_eq!(
             dutch["device-enrolled"],
             "Deze telefoon is ingesteld voor {name}."

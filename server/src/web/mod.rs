@@ -1,5 +1,6 @@
-//! The web app for students and parents: its pages and the static assets
-//! they load, served beside the JSON API (which stays under `/v1`).
+//! The web: the phone app for students and parents (`pages`), the staff
+//! console (`console`), and the static assets they load, served beside the
+//! JSON API (which stays under `/v1`).
 //!
 //! Everything here answers with the same security headers: a strict
 //! Content-Security-Policy ([`CONTENT_SECURITY_POLICY`]: only this origin,
@@ -8,6 +9,7 @@
 //! compressed (brotli or gzip, as the browser asks).
 
 mod assets;
+pub mod console;
 pub mod i18n;
 mod pages;
 
@@ -47,6 +49,7 @@ pub const PERMISSIONS_POLICY: &str = "camera=(self), microphone=(), geolocation=
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(pages::router())
+        .merge(console::router())
         .merge(assets::router())
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,

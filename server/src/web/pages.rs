@@ -36,8 +36,10 @@ pub struct Page {
     pub lang: Lang,
     /// Its path, for the language switch.
     pub path: &'static str,
-    /// Its script module under `/assets/js/app/`.
+    /// Its script module under `/assets/js/`, without `.js`.
     pub script: &'static str,
+    /// The English Fluent source whose messages its script is sent.
+    pub messages: &'static str,
 }
 
 impl Page {
@@ -61,7 +63,7 @@ impl Page {
 
     /// The messages the page script shows, as JSON for a data block.
     pub fn messages(&self) -> String {
-        self.lang.script_messages()
+        self.lang.script_messages(self.messages)
     }
 }
 
@@ -91,49 +93,64 @@ macro_rules! pages {
 }
 
 pages! {
-    Home: "/", "home.html", "home";
-    Enroll: "/enroll", "enroll.html", "enroll";
-    Give: "/give", "give.html", "give";
-    Show: "/show", "show.html", "show";
-    Cosign: "/cosign", "cosign.html", "cosign";
-    Withdraw: "/withdraw", "withdraw.html", "withdraw";
-    Record: "/record", "record.html", "record";
-    Lost: "/lost", "lost.html", "home";
+    Home: "/", "home.html", "app/home";
+    Enroll: "/enroll", "enroll.html", "app/enroll";
+    Give: "/give", "give.html", "app/give";
+    Show: "/show", "show.html", "app/show";
+    Cosign: "/cosign", "cosign.html", "app/cosign";
+    Withdraw: "/withdraw", "withdraw.html", "app/withdraw";
+    Record: "/record", "record.html", "app/record";
+    Lost: "/lost", "lost.html", "app/home";
 }
 
 /// How long the language switch is remembered: a year.
 const LANG_COOKIE_SECONDS: u32 = 365 * 86_400;
 
 async fn page<P: AppPage>(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    let chosen = query
-        .as_deref()
-        .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")));
-    let lang = Lang::of_request(chosen, &headers);
-    let body = match P::new(Page {
+    let (lang, chosen) = language(query.as_deref(), &headers);
+    let rendered = P::new(Page {
         lang,
         path: P::PATH,
         script: P::SCRIPT,
+        messages: super::i18n::APP_SCRIPT_MESSAGES,
     })
-    .render()
-    {
+    .render();
+    // The service worker keeps its own copy for offline use; the browser
+    // asks again each time so that a new version shows.
+    html(rendered, P::PATH, chosen, "no-cache")
+}
+
+/// The language of a page request, and the one its `?lang=` chose, if any.
+pub fn language<'a>(query: Option<&'a str>, headers: &HeaderMap) -> (Lang, Option<&'a str>) {
+    let chosen = query.and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")));
+    (Lang::of_request(chosen, headers), chosen)
+}
+
+/// A rendered page as a response, cached as `cache_control` says; when the
+/// language switch chose its language, the choice is remembered in a cookie.
+pub fn html(
+    rendered: askama::Result<String>,
+    path: &str,
+    chosen: Option<&str>,
+    cache_control: &'static str,
+) -> Response {
+    let body = match rendered {
         Ok(body) => body,
         Err(error) => {
-            tracing::error!(%error, page = P::PATH, "a page failed to render");
+            tracing::error!(%error, page = path, "a page failed to render");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
     let mut response = (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            // The service worker keeps its own copy for offline use; the
-            // browser asks again each time so that a new version shows.
-            (header::CACHE_CONTROL, "no-cache"),
+            (header::CACHE_CONTROL, cache_control),
             (header::VARY, "Accept-Language, Cookie"),
         ],
         body,
     )
         .into_response();
-    if chosen.and_then(Lang::from_tag).is_some() {
+    if let Some(lang) = chosen.and_then(Lang::from_tag) {
         let cookie = format!(
             "lang={}; Path=/; Max-Age={LANG_COOKIE_SECONDS}; SameSite=Lax",
             lang.tag()
