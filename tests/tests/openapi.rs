@@ -519,6 +519,12 @@ async fn every_answer_is_one_the_document_describes() {
         )
         .await;
     api.post(&admin, "/v1/staff/999999/tokens", json!({})).await;
+    api.post(&admin, &format!("/v1/staff/{member}/sign-in-codes"), json!({}))
+        .await;
+    api.post(&teacher, &format!("/v1/staff/{member}/sign-in-codes"), json!({}))
+        .await;
+    api.post(&admin, "/v1/staff/999999/sign-in-codes", json!({}))
+        .await;
     api.send(
         &admin,
         Method::DELETE,

@@ -414,7 +414,7 @@ async fn the_code_still_shows_after_the_server_stops() {
     phone
         .run(
             "await navigator.serviceWorker.ready;
-             const cache = await caches.open('consent-app-v1');
+             const cache = await caches.open('consent-app-v2');
              while (!(await cache.match('/assets/vendor/uqr/uqr.mjs'))) await new Promise((r) => setTimeout(r, 50));",
             vec![],
         )

@@ -4,7 +4,7 @@
 // messages in the user's language.
 
 import { listIdentities, missingSupport, signedFetch } from "../device.js";
-import { $, Problem, addFact, answer, day, lang, reveal, showErrorText, t } from "../page.js";
+import { $, Problem, addFact, ago, answer, day, lang, reveal, showErrorText, t } from "../page.js";
 
 export * from "../page.js";
 
