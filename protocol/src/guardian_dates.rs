@@ -171,6 +171,11 @@ impl SignedGuardianDates {
         &self.list
     }
 
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
     /// The canonical encoding: the claims, then the signature.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = self.list.to_bytes();

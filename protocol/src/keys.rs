@@ -231,6 +231,14 @@ impl Keyring {
         self.guardianships.contains(&(guardian, child))
     }
 
+    /// Who holds the key with this id (`unknown_key` for none).
+    pub fn holder(&self, id: &KeyId) -> Result<KeyHolder, Error> {
+        self.keys
+            .get(id)
+            .map(|entry| entry.holder)
+            .ok_or(Error::UnknownKey)
+    }
+
     /// The key with this id, if it is known and not revoked.
     pub fn active_key(&self, id: &KeyId) -> Result<&PublicKey, Error> {
         let entry = self.keys.get(id).ok_or(Error::UnknownKey)?;
@@ -243,7 +251,21 @@ impl Keyring {
     /// The key with this id, if it is active and its holder may sign in
     /// `role` for `subject`.
     pub fn signer_key(&self, id: &KeyId, role: Role, subject: SubjectId) -> Result<&PublicKey, Error> {
-        let key = self.active_key(id)?;
+        self.active_key(id)?;
+        self.known_signer_key(id, role, subject)
+    }
+
+    /// As [`Self::signer_key`], but a key revoked since still counts: for a
+    /// revocation that the server listed on a signed page, which it accepted
+    /// while the key was active (withdrawing consent is never unsafe, and a
+    /// lost phone must not bring consent back).
+    pub(crate) fn known_signer_key(
+        &self,
+        id: &KeyId,
+        role: Role,
+        subject: SubjectId,
+    ) -> Result<&PublicKey, Error> {
+        let key = &self.keys.get(id).ok_or(Error::UnknownKey)?.key;
         let holder = self.keys.get(id).map(|entry| entry.holder);
         let allowed = match (role, holder) {
             (Role::Subject, Some(KeyHolder::Person(person))) => person == subject,

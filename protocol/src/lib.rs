@@ -35,7 +35,10 @@ pub use ids::{Hash256, KeyId, ParseIdError, ReceiptId, RevocationId, SchoolId, S
 pub use keys::{signed_message, KeyHolder, Keyring, PublicKey, Role};
 pub use log::{genesis_head, next_head, LogHead, SignedLogHead};
 pub use receipt::{Outcome, Receipt, SignedReceipt, Verdict, MAX_VERDICTS};
-pub use request::{sign_request, verify_request, MAX_REQUEST_AGE_SECONDS};
+pub use request::{
+    request_signed_message, sign_request, verify_request, DeviceAuthorization, AUTHORIZATION_SCHEME,
+    MAX_REQUEST_AGE_SECONDS,
+};
 pub use revocation::{Revocation, RevocationScope, SignedRevocation};
 pub use revocation_list::{revocation_list_digest, ListedRevocation, RevocationList, SignedRevocationList};
 pub use scope::{EmptySet, MediaKind, MediaSet, Purpose, PurposeSet, UnknownMediaKind, UnknownPurpose};

@@ -174,8 +174,16 @@ impl SignedRevocation {
     /// still to come). A revocation never expires.
     pub fn verify(&self, keyring: &Keyring, now: Timestamp) -> Result<&Revocation, Error> {
         let revocation = &self.revocation;
+        keyring.active_key(&revocation.key)?;
+        self.verify_listed(keyring, now)
+    }
+
+    /// As [`Self::verify`], for a revocation the server listed on a signed
+    /// page: a key revoked since still counts (see `docs/protocol.md`).
+    pub(crate) fn verify_listed(&self, keyring: &Keyring, now: Timestamp) -> Result<&Revocation, Error> {
+        let revocation = &self.revocation;
         keyring
-            .signer_key(&revocation.key, revocation.role, revocation.subject)?
+            .known_signer_key(&revocation.key, revocation.role, revocation.subject)?
             .verify(Kind::Revocation, &revocation.to_bytes(), &self.signature)?;
         if revocation.issued_at > now.plus_seconds(MAX_CLOCK_SKEW_SECONDS) {
             return Err(Error::IssuedInFuture);

@@ -232,10 +232,28 @@ impl SignedRevocationList {
         Self::from_bytes(&text::from_text(text)?)
     }
 
+    /// Verifies the page as [`Self::verify`] does, then each revocation on it
+    /// as [`SignedRevocation::verify`] does at `now`, in order, except that a
+    /// key revoked since still counts: the server accepted the revocation
+    /// while the key was active, and a withdrawal never becomes unsafe. This
+    /// is the whole check an offline verifier makes of a page.
+    pub fn verify_with_revocations(
+        &self,
+        keyring: &Keyring,
+        entries: &[ListedRevocation],
+        now: Timestamp,
+    ) -> Result<&RevocationList, Error> {
+        self.verify(keyring, entries)?;
+        for entry in entries {
+            entry.revocation.verify_listed(keyring, now)?;
+        }
+        Ok(&self.list)
+    }
+
     /// Verifies the signature strictly against a server key in `keyring`,
     /// and that `entries` are exactly the revocations the server signed for:
     /// none added, altered, reordered or left out. Each revocation's own
-    /// signature is the caller's to verify, against the people's keys.
+    /// signature is checked by [`Self::verify_with_revocations`].
     pub fn verify(&self, keyring: &Keyring, entries: &[ListedRevocation]) -> Result<&RevocationList, Error> {
         keyring.server_key(&self.list.key)?.verify(
             Kind::RevocationList,
