@@ -9,9 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use consent_protocol::{verify_request, KeyId, Timestamp};
+use consent_protocol::{verify_request, DeviceAuthorization};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
@@ -203,17 +201,16 @@ impl FromRequest<AppState> for Device {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
-        let header = parts
+        let authorization = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Consent-Device "))
+            .and_then(|value| DeviceAuthorization::parse(value).ok())
             .ok_or(ApiError::Unauthorized)?;
-        let (key_id, time, signature) = parse_device_header(header).ok_or(ApiError::Unauthorized)?;
         let body: Bytes = axum::body::to_bytes(body, MAX_DEVICE_BODY)
             .await
             .map_err(|_| ApiError::PayloadTooLarge)?;
-        let key = match state.store.device_key(key_id).await {
+        let key = match state.store.device_key(authorization.key).await {
             Ok(key) if !key.revoked => key,
             Ok(_) => return Err(consent_protocol::Error::RevokedKey.into()),
             Err(crate::store::StoreError::NotFound) => return Err(ApiError::Unauthorized),
@@ -224,9 +221,9 @@ impl FromRequest<AppState> for Device {
             &key.public_key,
             parts.method.as_str(),
             path,
-            time,
+            authorization.time,
             &body,
-            &signature,
+            &authorization.signature,
             super::now(),
         )
         .map_err(|error| match error {
@@ -241,18 +238,4 @@ impl FromRequest<AppState> for Device {
             .await?;
         Ok(Self { key, person })
     }
-}
-
-fn parse_device_header(header: &str) -> Option<(KeyId, Timestamp, [u8; 64])> {
-    let (mut key, mut time, mut signature) = (None, None, None);
-    for part in header.split(',') {
-        let (name, value) = part.trim().split_once('=')?;
-        match name {
-            "key" => key = value.parse::<KeyId>().ok(),
-            "time" => time = value.parse::<u32>().ok().map(Timestamp::from_unix),
-            "signature" => signature = URL_SAFE_NO_PAD.decode(value).ok()?.try_into().ok(),
-            _ => return None,
-        }
-    }
-    Some((key?, time?, signature?))
 }

@@ -24,6 +24,9 @@ export const MAX_TEXT_LEN = 96 * 1024;
 /** How far a signer's clock may run ahead of the verifier's, in seconds. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
+/** The scheme of a signed request's `Authorization` header, with its space. */
+export const DEVICE_SCHEME = "Consent-Device ";
+
 /** The most verdicts one receipt holds. */
 export const MAX_VERDICTS = 2000;
 
@@ -35,6 +38,7 @@ export const KINDS = Object.freeze({
   "log-head": 4,
   request: 5,
   "revocation-list": 6,
+  "guardian-dates": 7,
 });
 
 /** Media kinds in bit order: bit 0 photo, 1 video, 2 audio. */
@@ -603,6 +607,23 @@ const CLAIMS = {
     },
     signatureCount: () => 1,
   },
+
+  "guardian-dates": {
+    write(writer, dates) {
+      writer.u32(dates.school).u8(dates.consent_age).u32(dates.count).hex(dates.entries, 32).time(dates.signed_at).hex(dates.key, 8);
+    },
+    read(reader) {
+      return {
+        school: reader.u32("school id"),
+        consent_age: reader.u8("consent age"),
+        count: reader.u32("person count"),
+        entries: reader.hex(32, "entries digest"),
+        signed_at: reader.time("signed at"),
+        key: reader.hex(8, "server key id"),
+      };
+    },
+    signatureCount: () => 1,
+  },
 };
 
 function claimsOf(kind) {
@@ -626,7 +647,7 @@ function claimsOf(kind) {
 
 /**
  * @typedef {object} Signed A decoded signed object.
- * @property {string} kind `grant`, `revocation`, `receipt`, `log-head` or `revocation-list`
+ * @property {string} kind `grant`, `revocation`, `receipt`, `log-head`, `revocation-list` or `guardian-dates`
  * @property {object} claims the claims, shaped as the Rust crate's JSON
  * @property {Uint8Array[]} signatures 64 bytes each, in signing order
  */
@@ -934,15 +955,20 @@ export class Keyring {
 
   /**
    * The key with this id if it is active and its holder may sign in `role`
-   * for `subject` (`signer_not_authorized` otherwise).
+   * for `subject` (`signer_not_authorized` otherwise). With `listed`, a key
+   * revoked since still counts: for a revocation the server listed on a
+   * signed page (docs/protocol.md, "Revocation list page").
    * @param {string} id
    * @param {string} role `subject`, `guardian` or `school`
    * @param {string} subject
+   * @param {boolean} [listed]
    * @returns {Uint8Array}
    */
-  signerKey(id, role, subject) {
-    const key = this.activeKey(id);
-    const holder = this.keys.get(id).holder;
+  signerKey(id, role, subject, listed = false) {
+    const entry = this.keys.get(id);
+    if (!entry) refuse("unknown_key", "the code was signed by an unknown key");
+    const key = listed ? entry.publicKey : this.activeKey(id);
+    const holder = entry.holder;
     const allowed =
       (role === "subject" && holder.type === "person" && holder.id === subject) ||
       (role === "guardian" && holder.type === "person" && this.guardianships.has(`${holder.id} ${subject}`)) ||
@@ -1000,15 +1026,17 @@ export async function verifyGrant(signed, keyring, now) {
 /**
  * Verifies a decoded revocation: strictly, by a key that may act in its
  * role for the subject, not dated after `now` + 300 s, and with a cut-off
- * no later than its own issue time. Never expires.
+ * no later than its own issue time. Never expires. With `listed` (a
+ * revocation on a signed page), a key revoked since still counts.
  * @param {Signed} signed
  * @param {Keyring} keyring
  * @param {number} now Unix seconds
+ * @param {boolean} [listed]
  * @returns {Promise<object>} the claims
  */
-export async function verifyRevocation(signed, keyring, now) {
+export async function verifyRevocation(signed, keyring, now, listed = false) {
   const revocation = signed.claims;
-  const key = keyring.signerKey(revocation.key, revocation.role, revocation.subject);
+  const key = keyring.signerKey(revocation.key, revocation.role, revocation.subject, listed);
   await verifyStrict(key, messageToSign("revocation", revocation), signed.signatures[0]);
   if (timestampSeconds(revocation.issued_at) > now + MAX_CLOCK_SKEW_SECONDS) {
     refuse("issued_in_future", "the code claims to be issued in the future");
@@ -1023,8 +1051,9 @@ export async function verifyRevocation(signed, keyring, now) {
 }
 
 /**
- * Verifies a server-signed object (a `receipt` or a `log-head`) strictly
- * against a server key in the keyring.
+ * Verifies a server-signed object (a `receipt`, `log-head`,
+ * `revocation-list` or `guardian-dates`) strictly against a server key in
+ * the keyring; the lists' entries are checked by their own functions.
  * @param {Signed} signed
  * @param {Keyring} keyring
  * @returns {Promise<object>} the claims
@@ -1035,18 +1064,8 @@ export async function verifyServerSigned(signed, keyring) {
   return signed.claims;
 }
 
-/**
- * The digest a revocation-list page commits to, over `entries`
- * (`{sequence, revocation}` with the revocation's `consent:` text).
- * @param {Array<{sequence: number, revocation: string}>} entries
- * @returns {Promise<string>} hex
- */
-export async function revocationListDigest(entries) {
-  const parts = [new TextEncoder().encode("school-consent/v1/revocation-list-entries\0")];
-  for (const entry of entries) {
-    parts.push(bigEndian(entry.sequence, 8));
-    parts.push(await sha256(fromText(entry.revocation)));
-  }
+/** SHA-256 of the concatenation of `parts`, as hex. */
+async function digestOf(parts) {
   const input = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {
@@ -1057,34 +1076,125 @@ export async function revocationListDigest(entries) {
 }
 
 /**
- * Verifies a revocation-list page strictly against a server key, then that
- * `entries` are exactly the revocations it was signed for (`list_mismatch`).
- * Each revocation's own signature is the caller's to verify.
+ * Decodes the revocations presented beside a revocation-list page
+ * (`{sequence, revocation}` with the revocation's `consent:` text), each
+ * refused with its own code when it does not decode.
+ * @param {Array<{sequence: number, revocation: string}>} entries
+ * @returns {Array<{sequence: number, revocation: Signed}>}
+ */
+export function decodeListedRevocations(entries) {
+  return entries.map((entry) => ({ sequence: entry.sequence, revocation: decodeSigned("revocation", entry.revocation) }));
+}
+
+/**
+ * The digest a revocation-list page commits to, over decoded revocations
+ * with their log positions.
+ * @param {Array<{sequence: number, revocation: Signed}>} listed
+ * @returns {Promise<string>} hex
+ */
+export async function revocationListDigest(listed) {
+  const parts = [new TextEncoder().encode("school-consent/v1/revocation-list-entries\0")];
+  for (const entry of listed) {
+    parts.push(bigEndian(entry.sequence, 8));
+    parts.push(await sha256(encodeSigned(entry.revocation)));
+  }
+  return digestOf(parts);
+}
+
+/**
+ * Verifies a revocation-list page as an offline verifier does: strictly
+ * against a server key; then that `listed` (from `decodeListedRevocations`)
+ * are exactly the revocations it was signed for (`list_mismatch`: their
+ * number, then each one's position and school, then the digest); then each
+ * revocation as `verifyRevocation` does at `now`, a key revoked since
+ * still counting.
  * @param {Signed} signed
  * @param {Keyring} keyring
- * @param {Array<{sequence: number, revocation: string}>} entries
+ * @param {Array<{sequence: number, revocation: Signed}>} listed
+ * @param {number} now Unix seconds
  * @returns {Promise<object>} the claims
  */
-export async function verifyRevocationList(signed, keyring, entries) {
+export async function verifyRevocationList(signed, keyring, listed, now) {
   const list = await verifyServerSigned(signed, keyring);
-  if (entries.length !== list.count) {
+  if (listed.length !== list.count) {
     refuse("list_mismatch", "the page holds another number of revocations than the server signed");
   }
   let previous = BigInt(list.after);
-  for (const entry of entries) {
+  for (const entry of listed) {
     const sequence = BigInt(entry.sequence);
     if (sequence <= previous || sequence > BigInt(list.up_to)) {
       refuse("list_mismatch", "revocations are in increasing log positions inside the page's range");
     }
-    if (decodeSigned("revocation", entry.revocation).claims.school !== list.school) {
-      refuse("list_mismatch", "every revocation is of the page's school");
-    }
+    if (entry.revocation.claims.school !== list.school) refuse("list_mismatch", "every revocation is of the page's school");
     previous = sequence;
   }
-  if ((await revocationListDigest(entries)) !== list.entries) {
+  if ((await revocationListDigest(listed)) !== list.entries) {
     refuse("list_mismatch", "the revocations are not the ones the server signed");
   }
+  for (const entry of listed) await verifyRevocation(entry.revocation, keyring, now, true);
   return list;
+}
+
+/**
+ * The digest guardian dates commit to, over `{person, until}` entries
+ * (person id hex, `until` RFC 3339).
+ * @param {Array<{person: string, until: string}>} entries
+ * @returns {Promise<string>} hex
+ */
+export async function guardianDatesDigest(entries) {
+  const parts = [new TextEncoder().encode("school-consent/v1/guardian-dates-entries\0")];
+  for (const entry of entries) {
+    parts.push(fromHex(entry.person, 16));
+    parts.push(bigEndian(timestampSeconds(entry.until), 4));
+  }
+  return digestOf(parts);
+}
+
+/**
+ * Verifies guardian dates strictly against a server key, then that
+ * `entries` are exactly the ones signed for (`list_mismatch`: their
+ * number, strictly increasing person ids, the digest).
+ * @param {Signed} signed
+ * @param {Keyring} keyring
+ * @param {Array<{person: string, until: string}>} entries
+ * @returns {Promise<object>} the claims
+ */
+export async function verifyGuardianDates(signed, keyring, entries) {
+  const dates = await verifyServerSigned(signed, keyring);
+  if (entries.length !== dates.count) refuse("list_mismatch", "the list holds another number of people than the server signed");
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i - 1].person >= entries[i].person) refuse("list_mismatch", "people are in increasing id order, each once");
+  }
+  if ((await guardianDatesDigest(entries)) !== dates.entries) {
+    refuse("list_mismatch", "the dates are not the ones the server signed");
+  }
+  return dates;
+}
+
+/**
+ * The head of a school's empty audit log, hex.
+ * @param {number} school
+ * @returns {Promise<string>}
+ */
+export async function logGenesisHead(school) {
+  return digestOf([new TextEncoder().encode("school-consent/v1/log-genesis\0"), bigEndian(school, 4)]);
+}
+
+/**
+ * The head after appending `entry` at 1-based `position` to a log whose
+ * head was `previous` (hex), hex.
+ * @param {string} previous
+ * @param {number} position
+ * @param {Uint8Array} entry
+ * @returns {Promise<string>}
+ */
+export async function logNextHead(previous, position, entry) {
+  return digestOf([
+    new TextEncoder().encode("school-consent/v1/log-entry\0"),
+    fromHex(previous, 32),
+    bigEndian(position, 8),
+    await sha256(entry),
+  ]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1112,6 +1222,70 @@ export async function requestMessage(method, pathAndQuery, time, body) {
 }
 
 /**
+ * Reads a signed request's `Authorization` header value as the server
+ * does: `Consent-Device ` then the parameters `key` (16 lowercase hex
+ * digits), `time` (1 to 10 decimal digits, at most 2^32 - 1) and
+ * `signature` (unpadded, canonical base64url of 64 bytes), each once, in
+ * any order, separated by commas with optional spaces or tabs around each.
+ * Anything else is `bad_encoding`.
+ * @param {string} value
+ * @returns {{key: string, time: string, signature: Uint8Array}} `time` as RFC 3339
+ */
+export function parseDeviceAuthorization(value) {
+  const malformed = () => refuse("bad_encoding", "not a Consent-Device authorization");
+  if (!value.startsWith(DEVICE_SCHEME)) malformed();
+  const found = {};
+  for (const param of value.slice(DEVICE_SCHEME.length).split(",")) {
+    const trimmed = param.replace(/^[ \t]+|[ \t]+$/g, "");
+    const equals = trimmed.indexOf("=");
+    if (equals < 0) malformed();
+    const [name, text] = [trimmed.slice(0, equals), trimmed.slice(equals + 1)];
+    if (!["key", "time", "signature"].includes(name) || name in found) malformed();
+    if (name === "key" && !/^[0-9a-f]{16}$/.test(text)) malformed();
+    if (name === "time" && (!/^[0-9]{1,10}$/.test(text) || Number(text) > 0xffffffff)) malformed();
+    if (name === "signature") {
+      let bytes;
+      try {
+        bytes = base64urlDecode(text);
+      } catch {
+        malformed();
+      }
+      if (bytes.length !== 64) malformed();
+      found.signature = bytes;
+    } else {
+      found[name] = text;
+    }
+  }
+  if (!("key" in found && "time" in found && "signature" in found)) malformed();
+  return { key: found.key, time: timestampText(Number(found.time)), signature: found.signature };
+}
+
+/**
+ * Verifies a signed request as the server does: the key is known, not
+ * revoked and a person's; the time lies within 300 s of `now` either way
+ * (`issued_in_future` after, `expired` before); `s` is reduced; the
+ * signature verifies strictly over the request's message.
+ * @param {{key: string, time: string, signature: Uint8Array}} header from `parseDeviceAuthorization`
+ * @param {Keyring} keyring
+ * @param {string} method as sent
+ * @param {string} pathAndQuery as sent
+ * @param {Uint8Array} body the exact bytes sent
+ * @param {number} now Unix seconds
+ * @returns {Promise<string>} the person's id
+ */
+export async function verifyRequest(header, keyring, method, pathAndQuery, body, now) {
+  const key = keyring.activeKey(header.key);
+  const holder = keyring.keys.get(header.key).holder;
+  if (holder.type !== "person") refuse("signer_not_authorized", "the signer is not allowed to sign this in the role device");
+  const time = timestampSeconds(header.time);
+  if (time > now + MAX_CLOCK_SKEW_SECONDS) refuse("issued_in_future", "the request claims to be made in the future");
+  if (now > time + MAX_CLOCK_SKEW_SECONDS) refuse("expired", "the request is too old");
+  parseSignature(header.signature);
+  await verifyStrict(key, await requestMessage(method, pathAndQuery, time, body), header.signature);
+  return holder.id;
+}
+
+/**
  * The `Authorization` header value of a signed request.
  * @param {string} keyIdHex the device key's id
  * @param {number} time Unix seconds the request was signed at
@@ -1119,7 +1293,7 @@ export async function requestMessage(method, pathAndQuery, time, body) {
  * @returns {string}
  */
 export function deviceAuthorization(keyIdHex, time, signature) {
-  return `Consent-Device key=${keyIdHex}, time=${time}, signature=${base64urlEncode(signature)}`;
+  return `${DEVICE_SCHEME}key=${keyIdHex}, time=${time}, signature=${base64urlEncode(signature)}`;
 }
 
 // ---------------------------------------------------------------------------
