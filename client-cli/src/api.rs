@@ -6,9 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use consent_protocol::{sign_request, PublicKey, SigningKey};
+use consent_protocol::{sign_request, DeviceAuthorization, PublicKey, SigningKey};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
@@ -257,16 +255,12 @@ impl Client {
                     None => url.path().to_owned(),
                 };
                 let time = clock::now();
-                let signature = sign_request(key, method.as_str(), &path_and_query, time, bytes);
-                request = request.header(
-                    reqwest::header::AUTHORIZATION,
-                    format!(
-                        "Consent-Device key={}, time={}, signature={}",
-                        PublicKey::of(key).id(),
-                        time.as_unix(),
-                        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-                    ),
-                );
+                let header = DeviceAuthorization {
+                    key: PublicKey::of(key).id(),
+                    time,
+                    signature: sign_request(key, method.as_str(), &path_and_query, time, bytes).to_bytes(),
+                };
+                request = request.header(reqwest::header::AUTHORIZATION, header.to_string());
             }
         }
         request = match body {

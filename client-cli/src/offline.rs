@@ -124,10 +124,10 @@ impl Cache {
         self.revocations.len()
     }
 
-    /// The keys as a verifier needs them. With `for_revocations`, keys cut off
-    /// since are still accepted: a revocation made before a device was lost
-    /// still withdraws consent (revocation wins; withdrawing is never unsafe).
-    pub fn keyring(&self, for_revocations: bool) -> Result<Keyring> {
+    /// The keys as a verifier needs them, cut-off keys marked revoked. (A
+    /// listed revocation made before its device was cut off still counts:
+    /// `SignedRevocationList::verify_with_revocations` sees to that.)
+    pub fn keyring(&self) -> Result<Keyring> {
         let mut keyring = Keyring::new();
         for key in &self.server_keys {
             keyring.add(
@@ -142,7 +142,7 @@ impl Cache {
                     .context("the cache holds a damaged device key; run `consent sync`")?,
                 KeyHolder::Person(key.person),
             );
-            if key.revoked && !for_revocations {
+            if key.revoked {
                 keyring.revoke(id);
             }
         }
@@ -159,7 +159,7 @@ impl Cache {
         if self.signed_guardian_dates.is_empty() {
             return Ok(AgeRule::Unknown);
         }
-        let keyring = self.keyring(false)?;
+        let keyring = self.keyring()?;
         SignedGuardianDates::from_text(&self.signed_guardian_dates)
             .and_then(|signed| signed.verify(&keyring, &self.guardian_dates).map(|_| ()))
             .map_err(|error| {
@@ -242,7 +242,7 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
         guardian_dates: keys.guardian_dates,
         signed_guardian_dates: keys.signed_guardian_dates,
     };
-    let server_keyring = cache.keyring(false)?;
+    let server_keyring = cache.keyring()?;
     let dates = SignedGuardianDates::from_text(&cache.signed_guardian_dates)
         .and_then(|signed| signed.verify(&server_keyring, &cache.guardian_dates).cloned())
         .map_err(|error| {
@@ -255,10 +255,9 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
     if dates.school != school {
         bail!("the server's guardian dates are for another school; the cache was not updated");
     }
-    let device_keyring = cache.keyring(true)?;
     let now = clock::now();
     for fetched in pages {
-        let (up_to, new_texts) = verify_page(&fetched, school, &server_keyring, &device_keyring, now)?;
+        let (up_to, new_texts) = verify_page(&fetched, school, &server_keyring, now)?;
         if fetched.after != cache.up_to {
             bail!(
                 "the server's revocation list has a gap; the cache was not updated. Try `consent sync` again"
@@ -279,8 +278,7 @@ pub async fn sync(paths: &Paths, client: &Client) -> Result<Cache> {
 fn verify_page(
     fetched: &FetchedPage,
     school: SchoolId,
-    server_keyring: &Keyring,
-    device_keyring: &Keyring,
+    keyring: &Keyring,
     now: Timestamp,
 ) -> Result<(u64, Vec<String>)> {
     let refused = |what: &str, error: consent_protocol::Error| {
@@ -302,19 +300,15 @@ fn verify_page(
         })
         .collect::<Result<Vec<_>, consent_protocol::Error>>()
         .map_err(|error| refused("a revocation", error))?;
+    // The whole check of docs/protocol.md: the page, its revocations, and
+    // each revocation's own signature (a key cut off since still counts).
     let list = SignedRevocationList::from_text(&page.signed_list)
-        .and_then(|signed| signed.verify(server_keyring, &entries).cloned())
+        .and_then(|signed| signed.verify_with_revocations(keyring, &entries, now).cloned())
         .map_err(|error| refused("a revocation list", error))?;
     if list.school != school || list.after != fetched.after {
         bail!(
             "the server's revocation list is for another school or another range; the cache was not updated"
         );
-    }
-    for entry in &entries {
-        entry
-            .revocation
-            .verify(device_keyring, now)
-            .map_err(|error| refused("a revocation", error))?;
     }
     Ok((
         list.up_to,

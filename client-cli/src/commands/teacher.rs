@@ -220,7 +220,7 @@ pub async fn scan(ctx: &Ctx, args: ScanArgs) -> Result<Done> {
     let cached_age_rule = cache.age_rule(token.unverified().subject, now)?;
     let mut finding = judge(
         &token,
-        &cache.keyring(false)?,
+        &cache.keyring()?,
         &cache.revocations(),
         cached_age_rule,
         cache.school,

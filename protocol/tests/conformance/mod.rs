@@ -435,7 +435,7 @@ pub fn revocation_list_entries(listed: &[ListedRevocation]) -> Vec<Value> {
 }
 
 pub fn guardian_dates_entries(dates: &[GuardianDate]) -> Vec<Value> {
-    dates.iter().map(|date| claims_json(date)).collect()
+    dates.iter().map(claims_json).collect()
 }
 
 /// `bytes` with `offset` set to `value`.
