@@ -9,6 +9,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use consent_protocol::{verify_request, DeviceAuthorization};
 use sha2::{Digest, Sha256};
 
