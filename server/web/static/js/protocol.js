@@ -1047,13 +1047,7 @@ export async function revocationListDigest(entries) {
     parts.push(bigEndian(entry.sequence, 8));
     parts.push(await sha256(fromText(entry.revocation)));
   }
-  const input = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    input.set(part, at);
-    at += part.length;
-  }
-  return toHex(await sha256(input));
+  return toHex(await sha256(concatBytes(parts)));
 }
 
 /**
@@ -1085,6 +1079,47 @@ export async function verifyRevocationList(signed, keyring, entries) {
     refuse("list_mismatch", "the revocations are not the ones the server signed");
   }
   return list;
+}
+
+// ---------------------------------------------------------------------------
+// The audit log's hash chain
+
+/** Concatenates byte strings. */
+function concatBytes(parts) {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/**
+ * The head of a school's empty log:
+ * SHA-256(`school-consent/v1/log-genesis` || 0x00 || school id as u32).
+ * @param {number} school
+ * @returns {Promise<string>} hex
+ */
+export async function genesisHead(school) {
+  const domain = new TextEncoder().encode("school-consent/v1/log-genesis\0");
+  return toHex(await sha256(concatBytes([domain, bigEndian(school, 4)])));
+}
+
+/**
+ * The head after appending `entry` as the entry at 1-based `position` to a
+ * log whose head was `previous`: SHA-256(`school-consent/v1/log-entry` ||
+ * 0x00 || previous || position as u64 || SHA-256(entry)).
+ * @param {string} previous hex, 32 bytes
+ * @param {number | bigint} position
+ * @param {Uint8Array | string} entry the exact bytes recorded (a string is taken as UTF-8)
+ * @returns {Promise<string>} hex
+ */
+export async function nextHead(previous, position, entry) {
+  const bytes = typeof entry === "string" ? new TextEncoder().encode(entry) : entry;
+  const domain = new TextEncoder().encode("school-consent/v1/log-entry\0");
+  const parts = [domain, fromHex(previous, 32), bigEndian(position, 8), await sha256(bytes)];
+  return toHex(await sha256(concatBytes(parts)));
 }
 
 // ---------------------------------------------------------------------------
