@@ -87,8 +87,9 @@ async function markTakenDown(publication, button) {
   $(`takedown-${publication.id}`).remove();
   $("done").textContent = t("console-takedowns-marked", { id: publication.id });
   showEmptyWhenDone();
-  // The focus stays in the list, on the next item, or on the page's message.
-  (next ?? $("main")).focus();
+  // The focus stays in the list, on the next item, or moves to the message
+  // that the list is empty.
+  (next ?? $("empty")).focus();
 }
 
 async function load() {
