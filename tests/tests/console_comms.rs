@@ -9,7 +9,10 @@
 //! `CI=true`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use consent_protocol::{genesis_head, next_head, SchoolId, SignedGrant, SubjectId};
+use consent_protocol::{
+    genesis_head, next_head, Grant, GrantSigners, MediaKind, MediaSet, PublicKey, Purpose, PurposeSet,
+    SchoolId, SignedGrant, SigningKey, SubjectId, Timestamp, TokenId,
+};
 use consent_tests::browser::{Browser, Language, Screen};
 use consent_tests::{hex_of, media_hash, Api, Db, Phone, TestServer};
 use fantoccini::key::Key;
@@ -497,6 +500,102 @@ async fn the_browser_log_check_names_what_the_cli_names() {
             ],
             "otherSchool": 0,
         })
+    );
+    browser.close().await;
+}
+
+/// A website-photo grant for person 04… ending at `not_after`.
+fn grant_text(not_after: u32) -> String {
+    let key = SigningKey::from_bytes(&[2; 32]);
+    let grant = Grant {
+        token_id: TokenId::from_bytes([3; 16]),
+        school: SchoolId(7),
+        subject: SubjectId::from_bytes([4; 16]),
+        media: MediaSet::new([MediaKind::Photo]).unwrap(),
+        purposes: PurposeSet::new([Purpose::WEBSITE]).unwrap(),
+        issued_at: Timestamp::from_unix(1000),
+        not_before: Timestamp::from_unix(1000),
+        not_after: Timestamp::from_unix(not_after),
+        signers: GrantSigners::Subject {
+            key: PublicKey::of(&key).id(),
+        },
+    };
+    SignedGrant::sign(grant, &[&key]).unwrap().to_text()
+}
+
+/// The browser replays the log against the stored record as the CLI does
+/// (client-cli/src/audit.rs, `replaying_the_log_names_every_difference_from_the_database`):
+/// a faithful record has no difference; a grant deleted, a key switched
+/// back on, a guardian link deleted, an erasure and a consent age made up
+/// are each named; a grant a later purge may have removed is not.
+#[tokio::test]
+async fn the_browser_record_check_names_what_the_cli_names() {
+    let server = TestServer::start(Db::Sqlite).await.unwrap();
+    let Some(browser) = Browser::open("console_record_check", Language::English, Screen::DESKTOP).await
+    else {
+        return;
+    };
+    browser
+        .goto(&format!("{}/assets/js/protocol.js", server.url))
+        .await;
+    let person = SubjectId::from_bytes([4; 16]);
+    let parent = SubjectId::from_bytes([5; 16]);
+    let key = PublicKey::of(&SigningKey::from_bytes(&[2; 32])).id();
+    let texts = [
+        json!({"at": 1, "type": "school_created"}).to_string(),
+        json!({"at": 2, "type": "key_registered", "person": person, "key": key}).to_string(),
+        json!({"at": 3, "type": "guardian_linked", "guardian": parent, "child": person}).to_string(),
+        json!({"at": 4, "type": "grant", "token": grant_text(2000)}).to_string(),
+        json!({"at": 5, "type": "key_revoked", "person": person, "key": key}).to_string(),
+    ];
+    let entries: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| json!({"position": index + 1, "entry": text}))
+        .collect();
+    let faithful = json!({
+        "log_size": 5, "digital_consent_age": 16, "retention_days": 1825,
+        "grants": [grant_text(2000)], "revocations": [],
+        "device_keys": [{"key_id": key, "person": person, "revoked": true}],
+        "guardianships": [{"guardian": parent, "child": person}], "erased": [],
+    });
+    let mut tampered = faithful.clone();
+    tampered["grants"] = json!([]);
+    tampered["device_keys"][0]["revoked"] = json!(false);
+    tampered["guardianships"] = json!([]);
+    tampered["erased"] = json!([parent]);
+    tampered["digital_consent_age"] = json!(13);
+    let purge = json!({"at": 6, "type": "records_purged", "older_than": 3000,
+        "purged": {"publications": 0, "receipts": 0, "grants": 1, "enrollment_codes": 0}});
+    let mut purged_entries = entries.clone();
+    purged_entries.push(json!({"position": 6, "entry": purge.to_string()}));
+    let mut purged = faithful.clone();
+    purged["grants"] = json!([]);
+    purged["log_size"] = json!(6);
+    let answer = browser
+        .run(
+            r#"const { recordDifferences } = await import("/assets/js/console/record_check.js");
+               return args.map(([entries, record]) => recordDifferences(entries, record).map((d) => d.code));"#,
+            vec![
+                json!([entries, faithful]),
+                json!([entries, tampered]),
+                json!([purged_entries, purged]),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer,
+        json!([
+            [],
+            [
+                "age",
+                "grant-missing",
+                "key-in-use",
+                "guardian-missing",
+                "erased-unlogged"
+            ],
+            []
+        ])
     );
     browser.close().await;
 }
