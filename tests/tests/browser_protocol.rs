@@ -417,6 +417,62 @@ async fn times_school_years_purposes_and_key_ids_are_as_in_rust() {
     browser.close().await;
 }
 
+/// The audit log's chain (docs/protocol.md): genesis heads of several
+/// schools, and the head after entries of every sort of text at small and
+/// huge positions, are the same bytes in the browser as in the Rust crate.
+#[tokio::test]
+async fn the_audit_log_chain_is_hashed_as_in_rust() {
+    let server = TestServer::start(Db::Sqlite).await.unwrap();
+    let Some(browser) = browser_on(&server, "browser_protocol_log_chain").await else {
+        return;
+    };
+    let schools = [0u32, 1, 7, 65_536, u32::MAX];
+    let entries = [
+        String::new(),
+        "a".to_owned(),
+        r#"{"at":1800000000,"type":"grant","token":"consent:AQE"}"#.to_owned(),
+        "Zoë, Ünal en Jiří ✓ 🙂 \u{202e}".to_owned(),
+        "\u{0}\n\t".to_owned(),
+        "x".repeat(70_000),
+    ];
+    let positions = [1u64, 2, 255, 256, 65_537, (1 << 53) + 1, u64::MAX];
+    let answer = browser
+        .run(
+            r#"const p = await import("/assets/js/protocol.js");
+               const [schools, entries, positions] = args;
+               const previous = await p.logGenesisHead(7);
+               const heads = [];
+               for (const entry of entries) {
+                 for (const position of positions) heads.push(await p.logNextHead(previous, BigInt(position), entry));
+               }
+               return { genesis: await Promise.all(schools.map(p.logGenesisHead)), heads, small: await p.logNextHead(previous, 3, "a") };"#,
+            vec![
+                json!(schools),
+                json!(entries),
+                json!(positions.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            ],
+        )
+        .await;
+    let previous = genesis_head(SchoolId(7));
+    let heads: Vec<String> = entries
+        .iter()
+        .flat_map(|entry| {
+            positions
+                .iter()
+                .map(move |position| next_head(&previous, *position, entry.as_bytes()).to_string())
+        })
+        .collect();
+    let genesis: Vec<String> = schools
+        .iter()
+        .map(|school| genesis_head(SchoolId(*school)).to_string())
+        .collect();
+    assert_eq!(
+        answer,
+        json!({"genesis": genesis, "heads": heads, "small": next_head(&previous, 3, b"a").to_string()})
+    );
+    browser.close().await;
+}
+
 /// The student `name` of a fresh school, with an enrollment code.
 async fn student_with_code(admin: &Api, name: &str, birth_date: &str) -> (SubjectId, String) {
     let person = admin.person("student", name, "3B", birth_date).await;

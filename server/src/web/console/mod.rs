@@ -42,6 +42,13 @@ pub struct ConsolePage {
 /// Every staff member.
 const EVERYONE: &[StaffRole] = &[StaffRole::Teacher, StaffRole::Communications, StaffRole::Admin];
 
+/// Communications staff: the API lets only them audit publications and
+/// the log (`Auditors`).
+const COMMUNICATIONS: &[StaffRole] = &[StaffRole::Communications];
+
+/// Who may read coverage reports (the API's `Reporters`).
+const REPORTERS: &[StaffRole] = &[StaffRole::Communications, StaffRole::Admin];
+
 /// The console's routes: its pages, and signing in and out.
 pub fn router() -> Router<AppState> {
     pages_router().merge(sign_in::router())
@@ -119,6 +126,10 @@ macro_rules! console_pages {
 
 console_pages! {
     Home: "/console", "console/home.html", "console/common", "console-home-title", EVERYONE;
+    Publications: "/console/publications", "console/publications.html", "console/publications", "console-publications-title", COMMUNICATIONS;
+    Takedowns: "/console/takedowns", "console/takedowns.html", "console/takedowns", "console-takedowns-title", COMMUNICATIONS;
+    Coverage: "/console/coverage", "console/coverage.html", "console/coverage", "console-coverage-title", REPORTERS;
+    Audit: "/console/audit", "console/audit.html", "console/audit", "console-audit-title", COMMUNICATIONS;
 }
 
 /// The page shown to a signed-in role a page is not for.

@@ -1184,16 +1184,17 @@ export async function logGenesisHead(school) {
  * The head after appending `entry` at 1-based `position` to a log whose
  * head was `previous` (hex), hex.
  * @param {string} previous
- * @param {number} position
- * @param {Uint8Array} entry
+ * @param {number | bigint} position
+ * @param {Uint8Array | string} entry the exact bytes recorded (a string is taken as UTF-8)
  * @returns {Promise<string>}
  */
 export async function logNextHead(previous, position, entry) {
+  const bytes = typeof entry === "string" ? new TextEncoder().encode(entry) : entry;
   return digestOf([
     new TextEncoder().encode("school-consent/v1/log-entry\0"),
     fromHex(previous, 32),
     bigEndian(position, 8),
-    await sha256(entry),
+    await sha256(bytes),
   ]);
 }
 
