@@ -42,6 +42,9 @@ pub struct ConsolePage {
 /// Every staff member.
 const EVERYONE: &[StaffRole] = &[StaffRole::Teacher, StaffRole::Communications, StaffRole::Admin];
 
+/// Administrators only.
+const ADMINS: &[StaffRole] = &[StaffRole::Admin];
+
 /// The console's routes: its pages, and signing in and out.
 pub fn router() -> Router<AppState> {
     pages_router().merge(sign_in::router())
@@ -119,6 +122,12 @@ macro_rules! console_pages {
 
 console_pages! {
     Home: "/console", "console/home.html", "console/common", "console-home-title", EVERYONE;
+    Import: "/console/import", "console/import.html", "console/import", "console-admin-import-title", ADMINS;
+    Groups: "/console/groups", "console/groups.html", "console/groups", "console-admin-groups-title", ADMINS;
+    People: "/console/people", "console/people.html", "console/people", "console-admin-people-title", ADMINS;
+    StaffPage: "/console/staff", "console/staff.html", "console/staff", "console-admin-staff-title", ADMINS;
+    Settings: "/console/settings", "console/settings.html", "console/settings", "console-admin-settings-title", ADMINS;
+    Sheets: "/console/sheets", "console/sheets.html", "console/sheets", "console-admin-sheets-title", ADMINS;
 }
 
 /// The page shown to a signed-in role a page is not for.
