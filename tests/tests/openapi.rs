@@ -525,6 +525,9 @@ async fn every_answer_is_one_the_document_describes() {
         .await;
     api.post(&admin, "/v1/staff/999999/sign-in-codes", json!({}))
         .await;
+    api.get(&admin, &format!("/v1/staff/{member}/tokens")).await;
+    api.get(&teacher, &format!("/v1/staff/{member}/tokens")).await;
+    api.get(&admin, "/v1/staff/999999/tokens").await;
     api.send(
         &admin,
         Method::DELETE,
@@ -776,6 +779,12 @@ async fn every_answer_is_one_the_document_describes() {
     assert!(csv.starts_with("text/csv"), "{csv}");
     assert!(report.starts_with(b"group,students,allowed,may_not_appear\n"));
     api.get(&comms, "/v1/reports/coverage").await;
+
+    // Groups and guardians.
+    api.get(&admin, "/v1/groups").await;
+    api.get(&admin, &format!("/v1/people/{sam}/guardians")).await;
+    api.get(&teacher, &format!("/v1/people/{sam}/guardians")).await;
+    api.get(&admin, "/v1/people/xyz/guardians").await;
 
     // Lost devices and erasure.
     let devices = api.get(&admin, &format!("/v1/people/{sam}/devices")).await;

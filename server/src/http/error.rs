@@ -24,6 +24,19 @@ fn candidate(person: &Person) -> String {
     )
 }
 
+/// The first bad row as `line N: why` (what the CLI reads), and how many more.
+fn bad_rows_detail(rows: &[RowProblem]) -> String {
+    let Some(first) = rows.first() else {
+        return "the class list has rows that cannot be imported".to_owned();
+    };
+    let more = match rows.len() - 1 {
+        0 => String::new(),
+        1 => "; and 1 more row".to_owned(),
+        more => format!("; and {more} more rows"),
+    };
+    format!("line {}: {}{more}", first.line, first.detail)
+}
+
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -94,6 +107,12 @@ pub enum ApiError {
         /// Everyone it fits.
         candidates: Vec<Person>,
     },
+    /// Rows of a class list that cannot be imported; nothing was.
+    #[error("{}", bad_rows_detail(rows))]
+    BadRows {
+        /// Every bad row, in order; never empty.
+        rows: Vec<RowProblem>,
+    },
     /// The path exists but not with this method.
     #[error("this method is not allowed on this path")]
     MethodNotAllowed,
@@ -141,7 +160,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. }
             | ApiError::UnknownChannel { .. }
-            | ApiError::AmbiguousPerson { .. } => StatusCode::BAD_REQUEST,
+            | ApiError::AmbiguousPerson { .. }
+            | ApiError::BadRows { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::CsrfRejected => StatusCode::FORBIDDEN,
@@ -173,6 +193,7 @@ impl ApiError {
             ApiError::UnknownChannel { .. } => "unknown_channel",
             ApiError::ChannelNotCovered { .. } => "channel_not_covered",
             ApiError::AmbiguousPerson { .. } => "ambiguous_person",
+            ApiError::BadRows { .. } => "bad_csv",
             ApiError::LogHistoryChanged(_) => "log_history_changed",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
@@ -182,6 +203,21 @@ impl ApiError {
             ApiError::Internal(_) => "internal",
         }
     }
+}
+
+/// A row of a class list that cannot be imported, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowProblem {
+    /// Its line in the CSV sent: the header is line 1, the first person line 2.
+    #[schema(minimum = 2)]
+    pub line: usize,
+    /// Why, as a stable code: `bad_row` (not a row of the header's columns,
+    /// or an unknown `kind`), `bad_external_id`, `bad_display_name`,
+    /// `bad_group`, `bad_birth_date` or `duplicate_external_id`.
+    #[schema(pattern = "^[a-z_]+$")]
+    pub code: &'static str,
+    /// Why, for people; may be reworded.
+    pub detail: String,
 }
 
 /// A problem document (RFC 9457), the body of every error answer.
@@ -214,6 +250,9 @@ pub struct Problem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<super::schemas::Person>>)]
     candidates: Option<&'a [Person]>,
+    /// With `bad_csv` about rows: every row that cannot be imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<&'a [RowProblem]>,
 }
 
 impl IntoResponse for ApiError {
@@ -245,6 +284,10 @@ impl IntoResponse for ApiError {
             },
             candidates: match &self {
                 ApiError::AmbiguousPerson { candidates, .. } => Some(candidates),
+                _ => None,
+            },
+            rows: match &self {
+                ApiError::BadRows { rows } => Some(rows),
                 _ => None,
             },
         };

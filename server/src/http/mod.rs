@@ -9,6 +9,7 @@ mod csv_export;
 mod devices;
 pub mod error;
 pub(crate) mod extract;
+mod groups;
 mod openapi;
 mod people;
 mod public;
@@ -101,6 +102,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(openapi::router())
         .merge(school::router())
         .merge(people::router())
+        .merge(groups::router())
         .merge(devices::router())
         .merge(consent::router())
         .merge(checks::router())

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, RowProblem};
 use super::extract::{secret_hash, Admins, AnyStaff, Json, Path, Query, Staff};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_people, create_person))
         .routes(routes!(import_people))
         .routes(routes!(show_person, erase_person))
-        .routes(routes!(link_guardian))
+        .routes(routes!(list_guardians, link_guardian))
         .routes(routes!(create_enrollment_code))
         .routes(routes!(list_devices))
         .routes(routes!(revoke_key))
@@ -75,35 +75,42 @@ async fn path_person(state: &AppState, school: SchoolId, name: &str) -> ApiResul
 
 /// Checks and normalises a new person's fields.
 fn checked_person(person: NewPerson) -> ApiResult<NewPerson> {
-    let display_name = checked_text("display_name", &person.display_name, 200)?.to_owned();
-    let group = person
-        .group
-        .as_deref()
-        .filter(|group| !group.trim().is_empty())
-        .map(|group| checked_text("group", group, 50).map(str::to_owned))
-        .transpose()?;
-    let external_id = person
-        .external_id
-        .as_deref()
-        .filter(|id| !id.trim().is_empty())
-        .map(|id| checked_text("external_id", id, 100).map(str::to_owned))
-        .transpose()?;
-    let birth_date = person.birth_date.filter(|date| !date.trim().is_empty());
-    if let Some(date) = &birth_date {
-        if parse_date(date.trim()).is_none() {
-            return Err(ApiError::bad_request(
-                "bad_birth_date",
-                "birth_date must be a date such as 2011-04-23",
-            ));
-        }
-    }
     Ok(NewPerson {
         kind: person.kind,
-        display_name,
-        group,
-        birth_date: birth_date.map(|date| date.trim().to_owned()),
-        external_id,
+        display_name: checked_text("display_name", &person.display_name, 200)?.to_owned(),
+        group: checked_group(person.group.as_deref())?,
+        birth_date: checked_birth_date(person.birth_date.as_deref())?,
+        external_id: checked_external_id(person.external_id.as_deref())?,
     })
+}
+
+/// A group, if any: left empty, there is none.
+fn checked_group(group: Option<&str>) -> ApiResult<Option<String>> {
+    group
+        .filter(|group| !group.trim().is_empty())
+        .map(|group| checked_text("group", group, 50).map(str::to_owned))
+        .transpose()
+}
+
+/// The school's own number for a person, if any.
+fn checked_external_id(id: Option<&str>) -> ApiResult<Option<String>> {
+    id.filter(|id| !id.trim().is_empty())
+        .map(|id| checked_text("external_id", id, 100).map(str::to_owned))
+        .transpose()
+}
+
+/// A birth date, if any, as `YYYY-MM-DD`.
+fn checked_birth_date(date: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(date) = date.map(str::trim).filter(|date| !date.is_empty()) else {
+        return Ok(None);
+    };
+    if parse_date(date).is_none() {
+        return Err(ApiError::bad_request(
+            "bad_birth_date",
+            "birth_date must be a date such as 2011-04-23",
+        ));
+    }
+    Ok(Some(date.to_owned()))
 }
 
 /// Adds a student or guardian with a fresh pseudonymous id.
@@ -257,7 +264,9 @@ struct ImportRow {
 /// People already known by their external id are updated. The whole file is
 /// checked first and then written in one transaction: a bad row, a
 /// conflict or a timeout changes nothing, and a list of tens of thousands
-/// of people is written in seconds.
+/// of people is written in seconds. Bad rows are answered all at once
+/// (`bad_csv` with `rows`: line, code and why of each), so that a client
+/// can show them all, or send the list again without them.
 #[utoipa::path(
     post,
     path = "/v1/people/import",
@@ -300,40 +309,80 @@ async fn import_people(
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(body.as_ref());
+    let header = reader
+        .headers()
+        .map_err(|e| ApiError::bad_request("bad_csv_header", format!("line 1: {e}")))?;
+    for column in ["external_id", "display_name"] {
+        if !header.iter().any(|name| name == column) {
+            return Err(ApiError::bad_request(
+                "bad_csv_header",
+                format!(
+                    "line 1 has no {column} column: the first line must be \
+                     external_id,display_name,group,birth_date (and optionally kind)"
+                ),
+            ));
+        }
+    }
     let mut people = Vec::new();
+    let mut problems = Vec::new();
     // Each external id once: a second row for the same person would make
     // the result depend on the order of the rows.
     let mut lines = std::collections::HashMap::new();
     for (index, row) in reader.deserialize::<ImportRow>().enumerate() {
         let line = index + 2;
-        let row = row.map_err(|e| ApiError::bad_request("bad_csv", format!("line {line}: {e}")))?;
-        if row.external_id.trim().is_empty() {
-            return Err(ApiError::bad_request(
-                "bad_csv",
-                format!("line {line}: external_id is empty"),
-            ));
-        }
-        let person = checked_person(NewPerson {
-            kind: row.kind.unwrap_or(PersonKind::Student),
-            display_name: row.display_name,
-            group: row.group,
-            birth_date: row.birth_date,
-            external_id: Some(row.external_id),
-        })
-        .map_err(|e| ApiError::bad_request("bad_csv", format!("line {line}: {e}")))?;
+        let person = match row {
+            Ok(row) => checked_row(row),
+            Err(e) => Err(("bad_row", ApiError::bad_request("bad_csv", e.to_string()))),
+        };
+        let person = match person {
+            Ok(person) => person,
+            Err((code, error)) => {
+                problems.push(RowProblem {
+                    line,
+                    code,
+                    detail: error.to_string(),
+                });
+                continue;
+            }
+        };
         if let Some(first) = lines.insert(person.external_id.clone(), line) {
-            return Err(ApiError::bad_request(
-                "bad_csv",
-                format!("line {line}: external_id is already on line {first}"),
-            ));
+            problems.push(RowProblem {
+                line,
+                code: "duplicate_external_id",
+                detail: format!("external_id is already on line {first}"),
+            });
+            continue;
         }
         people.push((SubjectId::random(&mut OsRng), person));
+    }
+    // Every bad row at once, so that one round of fixing the list is enough.
+    if !problems.is_empty() {
+        return Err(ApiError::BadRows { rows: problems });
     }
     let Imported { created, updated } = state
         .store
         .import_people(staff.member.school, &people, now_unix())
         .await?;
     Ok(Json(ImportReport { created, updated }))
+}
+
+/// A class list's row as a new person, or the row problem's code and why.
+fn checked_row(row: ImportRow) -> Result<NewPerson, (&'static str, ApiError)> {
+    if row.external_id.trim().is_empty() {
+        return Err((
+            "bad_external_id",
+            ApiError::bad_request("bad_csv", "external_id is empty"),
+        ));
+    }
+    Ok(NewPerson {
+        kind: row.kind.unwrap_or(PersonKind::Student),
+        external_id: checked_external_id(Some(&row.external_id)).map_err(|e| ("bad_external_id", e))?,
+        display_name: checked_text("display_name", &row.display_name, 200)
+            .map_err(|e| ("bad_display_name", e))?
+            .to_owned(),
+        group: checked_group(row.group.as_deref()).map_err(|e| ("bad_group", e))?,
+        birth_date: checked_birth_date(row.birth_date.as_deref()).map_err(|e| ("bad_birth_date", e))?,
+    })
 }
 
 /// The guardian to link to a student.
@@ -343,6 +392,38 @@ struct GuardianLink {
     /// The guardian (a person of kind `guardian`): id, external id or full name.
     #[schema(value_type = schemas::PersonName)]
     guardian: String,
+}
+
+/// A student's guardians; a guardian's children. Erased people are left out.
+#[utoipa::path(
+    get,
+    path = "/v1/people/{id}/guardians",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = schemas::PersonName, Path, description = "The student (or guardian): id, external id or full name.")),
+    responses(
+        (status = 200, description = "For a student their guardians; for a guardian their children.", body = Vec<schemas::Person>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+async fn list_guardians(
+    State(state): State<AppState>,
+    staff: Staff<Admins>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Person>>> {
+    let school = staff.member.school;
+    let person = path_person(&state, school, &id).await?;
+    let linked = match person.kind {
+        PersonKind::Student => state.store.guardians_of(school, person.id).await?,
+        PersonKind::Guardian => state.store.children_of(school, person.id).await?,
+    };
+    let mut people = state.store.people_with_ids(school, &linked).await?;
+    people.retain(|person| !person.erased);
+    people.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    Ok(Json(people))
 }
 
 /// Links a guardian to a student, so the guardian can consent and revoke for them.

@@ -15,13 +15,13 @@ use super::extract::{secret_hash, Admins, AnyStaff, Json, Path, Staff};
 use super::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use super::schemas;
 use super::{now_unix, AppState};
-use crate::store::{School, StaffMember, StaffRole, Store};
+use crate::store::{School, StaffMember, StaffRole, Store, SESSION_LABEL};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(show_school, update_school))
         .routes(routes!(list_staff, create_staff))
-        .routes(routes!(create_token))
+        .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(create_sign_in_code))
 }
@@ -221,8 +221,70 @@ async fn create_token(
         ));
     }
     let label = checked_text("label", request.label.as_deref().unwrap_or("api"), 200)?;
+    if label == SESSION_LABEL {
+        return Err(ApiError::bad_request(
+            "bad_field",
+            format!(
+                "the label {SESSION_LABEL:?} is kept for browsers signed in to the console; choose another"
+            ),
+        ));
+    }
     let issued = issue_token(&state.store, &member, label, days).await?;
     Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// A token in force, without its secret (which is not stored).
+#[derive(Serialize, ToSchema)]
+struct TokenInForce {
+    /// The token's id, for `DELETE /v1/tokens/{id}`.
+    id: i64,
+    /// What it is for, as given when it was issued.
+    label: String,
+    /// `console_session` for a browser signed in to the console, `api` for
+    /// a token an administrator issued.
+    #[schema(pattern = "^(api|console_session)$")]
+    kind: &'static str,
+    /// When it was issued (Unix seconds).
+    created_at: i64,
+    /// When it stops working (Unix seconds).
+    expires_at: i64,
+}
+
+/// The API tokens and console sessions of a staff account that work now,
+/// oldest first; never their secrets.
+#[utoipa::path(
+    get,
+    path = "/v1/staff/{id}/tokens",
+    tag = "school",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The staff account's id.")),
+    responses(
+        (status = 200, description = "The account's tokens in force.", body = Vec<TokenInForce>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+async fn list_tokens(
+    State(state): State<AppState>,
+    staff: Staff<Admins>,
+    Path(staff_id): Path<i64>,
+) -> ApiResult<Json<Vec<TokenInForce>>> {
+    let member = state.store.staff_member(staff.member.school, staff_id).await?;
+    let tokens = state.store.tokens_in_force(&member, now_unix()).await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|token| TokenInForce {
+                id: token.id,
+                label: token.label,
+                kind: if token.session { "console_session" } else { "api" },
+                created_at: token.created_at,
+                expires_at: token.expires_at,
+            })
+            .collect(),
+    ))
 }
 
 /// Creates a random API token for `member`; only its hash is stored.

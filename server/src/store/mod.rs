@@ -9,6 +9,7 @@
 
 mod channels;
 mod consent;
+mod groups;
 mod log;
 mod people;
 mod publications;
@@ -16,6 +17,7 @@ mod record;
 mod retention;
 mod schools;
 mod sign_in_codes;
+mod tokens;
 
 use std::time::Duration;
 
@@ -25,12 +27,14 @@ use std::str::FromStr;
 
 pub use channels::{Channel, DEFAULT_CHANNELS};
 pub use consent::{StoredGrant, StoredRevocation};
+pub use groups::Group;
 pub use log::{LogEntry, LogEvent};
 pub use people::{DeviceKey, Imported, Keys, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
 pub use record::StoredRecord;
 pub use retention::Purged;
 pub use schools::{Credential, School, StaffMember, StaffRole};
+pub use tokens::{TokenInForce, SESSION_LABEL};
 
 /// A storage failure, as the HTTP layer needs to tell them apart.
 #[derive(Debug, thiserror::Error)]

@@ -30,6 +30,7 @@ pub const APP_SCRIPT_MESSAGES: &str = include_str!("../../web/locales/en/scripts
 pub const CONSOLE_MESSAGES: &str = concat!(
     include_str!("../../web/locales/en/console.ftl"),
     include_str!("../../web/locales/en/console-comms.ftl"),
+    include_str!("../../web/locales/en/console-admin.ftl"),
 );
 
 /// A language the app speaks.

@@ -49,6 +49,9 @@ const COMMUNICATIONS: &[StaffRole] = &[StaffRole::Communications];
 /// Who may read coverage reports (the API's `Reporters`).
 const REPORTERS: &[StaffRole] = &[StaffRole::Communications, StaffRole::Admin];
 
+/// Administrators only.
+const ADMINS: &[StaffRole] = &[StaffRole::Admin];
+
 /// The console's routes: its pages, and signing in and out.
 pub fn router() -> Router<AppState> {
     pages_router().merge(sign_in::router())
@@ -130,6 +133,12 @@ console_pages! {
     Takedowns: "/console/takedowns", "console/takedowns.html", "console/takedowns", "console-takedowns-title", COMMUNICATIONS;
     Coverage: "/console/coverage", "console/coverage.html", "console/coverage", "console-coverage-title", REPORTERS;
     Audit: "/console/audit", "console/audit.html", "console/audit", "console-audit-title", COMMUNICATIONS;
+    Import: "/console/import", "console/import.html", "console/import", "console-admin-import-title", ADMINS;
+    Groups: "/console/groups", "console/groups.html", "console/groups", "console-admin-groups-title", ADMINS;
+    People: "/console/people", "console/people.html", "console/people", "console-admin-people-title", ADMINS;
+    StaffPage: "/console/staff", "console/staff.html", "console/staff", "console-admin-staff-title", ADMINS;
+    Settings: "/console/settings", "console/settings.html", "console/settings", "console-admin-settings-title", ADMINS;
+    Sheets: "/console/sheets", "console/sheets.html", "console/sheets", "console-admin-sheets-title", ADMINS;
 }
 
 /// The page shown to a signed-in role a page is not for.
