@@ -25,7 +25,7 @@ use super::super::pages::{html, language, Page};
 use super::NO_STORE;
 use crate::http::extract::{csrf_token, secret_hash, session_cookie, SESSION_COOKIE};
 use crate::http::{now_unix, AppState};
-use crate::store::StaffMember;
+use crate::store::{StaffMember, SESSION_LABEL};
 
 /// The longest a console session lasts: a school day and its evening.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
@@ -204,7 +204,7 @@ async fn begin_session(
         .store
         .create_api_token(
             member,
-            "console session",
+            SESSION_LABEL,
             &secret_hash(&session),
             expires_at,
             session_of,
