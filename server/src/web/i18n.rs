@@ -27,7 +27,10 @@ pub const APP_SCRIPT_MESSAGES: &str = include_str!("../../web/locales/en/scripts
 
 /// The messages the staff console's pages and scripts use, sent with each
 /// console page; one file per part of the console.
-pub const CONSOLE_MESSAGES: &str = concat!(include_str!("../../web/locales/en/console.ftl"));
+pub const CONSOLE_MESSAGES: &str = concat!(
+    include_str!("../../web/locales/en/console.ftl"),
+    include_str!("../../web/locales/en/console-teacher.ftl"),
+);
 
 /// A language the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

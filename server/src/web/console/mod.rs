@@ -42,6 +42,9 @@ pub struct ConsolePage {
 /// Every staff member.
 const EVERYONE: &[StaffRole] = &[StaffRole::Teacher, StaffRole::Communications, StaffRole::Admin];
 
+/// Those who check and publish photos: teachers and communications staff.
+const TEACHING: &[StaffRole] = &[StaffRole::Teacher, StaffRole::Communications];
+
 /// The console's routes: its pages, and signing in and out.
 pub fn router() -> Router<AppState> {
     pages_router().merge(sign_in::router())
@@ -119,6 +122,8 @@ macro_rules! console_pages {
 
 console_pages! {
     Home: "/console", "console/home.html", "console/common", "console-home-title", EVERYONE;
+    Scan: "/console/scan", "console/scan.html", "console/scan", "teacher-scan-title", TEACHING;
+    Check: "/console/check", "console/check.html", "console/check", "teacher-check-title", TEACHING;
 }
 
 /// The page shown to a signed-in role a page is not for.
