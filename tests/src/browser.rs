@@ -128,6 +128,19 @@ impl Browser {
     /// asking for `language`, showing `screen`; or `None` (printed) when
     /// Chromium or ChromeDriver is missing and `CI` is not `true`.
     pub async fn open(test: &str, language: Language, screen: Screen) -> Option<Browser> {
+        Self::open_with(test, language, screen, &[], None).await
+    }
+
+    /// As [`Browser::open`], with more Chromium `arguments` (a fake camera
+    /// playing a file, for example), saving downloads in `downloads`
+    /// without asking.
+    pub async fn open_with(
+        test: &str,
+        language: Language,
+        screen: Screen,
+        arguments: &[String],
+        downloads: Option<&Path>,
+    ) -> Option<Browser> {
         let chromium = program("CHROME_PATH", "/usr/bin/chromium");
         let chromedriver = program("CHROMEDRIVER", "/usr/bin/chromedriver");
         for (path, package) in [(&chromium, "chromium"), (&chromedriver, "chromium-driver")] {
@@ -187,6 +200,16 @@ impl Browser {
                 },
             },
         });
+        let mut capabilities = capabilities;
+        if let Some(Value::Array(args)) = capabilities.pointer_mut("/goog:chromeOptions/args") {
+            args.extend(arguments.iter().cloned().map(Value::String));
+        }
+        if let (Some(folder), Some(Value::Object(prefs))) =
+            (downloads, capabilities.pointer_mut("/goog:chromeOptions/prefs"))
+        {
+            prefs.insert("download.default_directory".into(), json!(folder));
+            prefs.insert("download.prompt_for_download".into(), json!(false));
+        }
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object literal")
         };

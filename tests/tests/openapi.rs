@@ -109,14 +109,14 @@ async fn the_document_is_openapi_3_and_its_references_resolve() {
             );
             if ["post", "put", "patch"].contains(&method) && operation.get("requestBody").is_some() {
                 let content = operation["requestBody"]["content"].as_object().unwrap();
-                let expected = if path == "/v1/people/import" {
-                    "text/csv"
-                } else {
-                    "application/json"
+                let expected: &[&str] = match path.as_str() {
+                    "/v1/people/import" => &["text/csv"],
+                    "/v1/scans/photo" => &["image/jpeg", "image/png"],
+                    _ => &["application/json"],
                 };
                 assert_eq!(
                     content.keys().collect::<Vec<_>>(),
-                    [expected],
+                    expected,
                     "{method} {path} body"
                 );
             }
@@ -430,13 +430,19 @@ impl Conformance {
     }
 
     /// A request with a raw body, as the CSV import takes it.
-    async fn post_raw(&mut self, api: &Api, path: &str, content_type: &str, body: &str) -> Answer {
+    async fn post_raw(
+        &mut self,
+        api: &Api,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Answer {
         let response = api
             .client
             .post(format!("{}{path}", api.base))
             .bearer_auth(api.token.as_deref().unwrap())
             .header("content-type", content_type)
-            .body(body.to_owned())
+            .body(body.into())
             .send()
             .await
             .unwrap();
@@ -644,6 +650,13 @@ async fn every_answer_is_one_the_document_describes() {
     api.post(&teacher, "/v1/scans", json!({"token": token.to_text()}))
         .await;
     api.post(&teacher, "/v1/scans", json!({"token": "hello"})).await;
+    let photo = consent_qr::render_png(&token.to_text(), 4).unwrap();
+    api.post_raw(&teacher, "/v1/scans/photo", "image/png", photo)
+        .await;
+    api.post_raw(&teacher, "/v1/scans/photo", "image/jpeg", "not a photo")
+        .await;
+    api.post_raw(&teacher, "/v1/scans/photo", "text/plain", "not a photo")
+        .await;
     let allowed = api
         .post(
             &teacher,

@@ -4,6 +4,7 @@
 mod audit;
 mod channels;
 mod checks;
+mod code_photos;
 mod consent;
 mod csv_export;
 mod devices;
@@ -107,6 +108,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(consent::router())
         .merge(checks::router())
         .merge(scans::router())
+        .merge(code_photos::router())
         .merge(publications::router())
         .merge(channels::router())
         .merge(audit::router())

@@ -31,6 +31,7 @@ pub const CONSOLE_MESSAGES: &str = concat!(
     include_str!("../../web/locales/en/console.ftl"),
     include_str!("../../web/locales/en/console-comms.ftl"),
     include_str!("../../web/locales/en/console-admin.ftl"),
+    include_str!("../../web/locales/en/console-teacher.ftl"),
 );
 
 /// A language the app speaks.

@@ -52,6 +52,9 @@ const REPORTERS: &[StaffRole] = &[StaffRole::Communications, StaffRole::Admin];
 /// Administrators only.
 const ADMINS: &[StaffRole] = &[StaffRole::Admin];
 
+/// Those who check and publish photos: teachers and communications staff.
+const TEACHING: &[StaffRole] = &[StaffRole::Teacher, StaffRole::Communications];
+
 /// The console's routes: its pages, and signing in and out.
 pub fn router() -> Router<AppState> {
     pages_router().merge(sign_in::router())
@@ -139,6 +142,8 @@ console_pages! {
     StaffPage: "/console/staff", "console/staff.html", "console/staff", "console-admin-staff-title", ADMINS;
     Settings: "/console/settings", "console/settings.html", "console/settings", "console-admin-settings-title", ADMINS;
     Sheets: "/console/sheets", "console/sheets.html", "console/sheets", "console-admin-sheets-title", ADMINS;
+    Scan: "/console/scan", "console/scan.html", "console/scan", "teacher-scan-title", TEACHING;
+    Check: "/console/check", "console/check.html", "console/check", "teacher-check-title", TEACHING;
 }
 
 /// The page shown to a signed-in role a page is not for.
