@@ -167,7 +167,12 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-async fn growth_section(engines: &[Engine], people: &[usize], postgres_url: &str, load: Load) -> Result<String> {
+async fn growth_section(
+    engines: &[Engine],
+    people: &[usize],
+    postgres_url: &str,
+    load: Load,
+) -> Result<String> {
     let mut results = Vec::new();
     for engine in engines {
         let mut sizes = Vec::new();

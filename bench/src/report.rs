@@ -239,9 +239,9 @@ pub fn growth_section(results: &[(Engine, Vec<GrowthResult>)], load: Load) -> St
          stays whole and `audit verify` covers the seeded record. Then the real server, started on it, \
          checks every class once in turn (\"first checks\": no signature of theirs verified yet on this \
          instance), and then a random whole class of 30 per request, {} connections, {} s (\"checks\"). \
-         After the first checks the instance has verified every grant's signature once, {} of them at a \
-         million people: its cache of verified signatures holds up to {} (`server/src/verified_signatures.rs`), \
-         so the peak memory at a million is with the cache practically full.\n\n",
+         After the first checks the instance has verified every grant's signature once ({} at the largest \
+         size here); its cache of verified signatures holds up to {} (`server/src/verified_signatures.rs`), \
+         so at a million people the peak memory is with the cache practically full.\n\n",
         load.connections,
         load.duration.as_secs(),
         results
@@ -276,8 +276,17 @@ pub fn growth_section(results: &[(Engine, Vec<GrowthResult>)], load: Load) -> St
             );
         }
         for result in sizes {
-            if let Some(error) = result.checks.first_error.as_ref().or(result.first_checks.first_error.as_ref()) {
-                let _ = writeln!(out, "\nFirst unexpected answer at {} people: `{error}`", result.people);
+            if let Some(error) = result
+                .checks
+                .first_error
+                .as_ref()
+                .or(result.first_checks.first_error.as_ref())
+            {
+                let _ = writeln!(
+                    out,
+                    "\nFirst unexpected answer at {} people: `{error}`",
+                    result.people
+                );
             }
             if let Some(entries) = result.log_verified {
                 let _ = writeln!(
@@ -317,7 +326,8 @@ pub fn growth_section(results: &[(Engine, Vec<GrowthResult>)], load: Load) -> St
 }
 
 /// What grows with the school, from profiles taken while writing this.
-const GROWTH_PROFILE: &str = "What grows with the school: a class's 30 people, their grants and keys lie on random pages \
+const GROWTH_PROFILE: &str =
+    "What grows with the school: a class's 30 people, their grants and keys lie on random pages \
 (their ids are random); at a thousand people every page stays in the database's cache, at a million each \
 check reads of the order of a hundred pages that may not. The first check of a class also verifies its 30 \
 signatures (once per instance); after that a check only looks them up.\n";
@@ -453,46 +463,50 @@ pub fn check_limits(results: &[EngineResult], durable_write: Duration) -> String
     if let Some(batched) = batched {
         let _ = writeln!(
             out,
-            "- Signatures: every check verifies the 30 tokens of the class (batched) — {:.0} µs of one core \
-             in criterion in this run, so two cores can never exceed {:.0} checks/s on signatures alone, \
-             before HTTP, JSON, SQL, loading and decompressing 30 device keys, and signing the receipt.",
-            batched / 1000.0,
-            2.0 * 1e9 / batched
+            "- Signatures: verifying a class's 30 tokens takes {:.0} µs of one core (criterion, batched, \
+             this run). Each instance now verifies each signature once and remembers it \
+             (`server/src/verified_signatures.rs`, at most 2^20 signatures, about 80 bytes each), and \
+             parses a device key only when a signature must be verified with it, so a repeated class \
+             check does neither; revocations, cut-off keys, guardian links and validity windows are \
+             still read and decided at every check.",
+            batched / 1000.0
         );
     }
     let _ = writeln!(
         out,
-        "- Durability: every check stores its signed receipt and appends it to the school's hash-chained \
-         audit log in one transaction, acknowledged only after it is durable; a 4 KiB write + `fdatasync` \
-         on this disk takes {} ms (median), and appends to one school's log are serialised (the school's \
-         row lock; on SQLite the single writer), so one school's checks commit at most about {:.0}/s \
-         on SQLite (PostgreSQL's commit is its WAL flush, likewise serialised per school).",
+        "- Durability: every check's signed receipt and log entry are durable before it is answered. \
+         A 4 KiB write + `fdatasync` on this disk took {} ms (median) in this run, and appends to one \
+         school's log are serialised, which capped one school at about {:.0} commits/s; concurrent checks \
+         of a school now join one transaction and one flush (`server/src/store/receipts.rs`), so the cap \
+         applies to groups, not to checks.",
         millis(durable_write),
         1.0 / durable_write.as_secs_f64().max(1e-9)
     );
-    out.push_str(
-        "- Profile (`perf record -g` on the server under the SQLite check load, in a separate run): \
-         about a third of the server's CPU is the kernel switching threads (sqlx runs each SQLite \
-         connection on its own thread, and a check makes about 14 round trips: staff token, school, \
-         group, grants, revocations, server keys, guardianships, device keys, then BEGIN, two school-row \
-         updates, log entry, receipt, COMMIT); about a quarter is Ed25519; SQLite itself about a tenth. \
-         The largest user-space item was field exponentiation (`FieldElement51::pow2k`, 18%), from \
-         decompressing and recompressing the same points: each of the 30 device keys three times, each \
-         of the 30 signature R values twice. Commit 9a399b2 tests canonical encodings on the bytes \
-         instead (the same answers, tested at every edge and on random bytes), leaving one \
-         decompression per key and per R.\n\
-         - So the goal of 25% of `/healthz` (a healthz costs tens of microseconds) would need a check \
-         below roughly a hundred microseconds of CPU: less than verifying its 30 signatures. It is \
-         not reachable while every check verifies every signature and durably logs a signed receipt, \
-         and those are promises (nothing trusted that is not signed; a tamper-evident record of every \
-         check). Not changed here. Ways to move it, each a design decision: cache verified signatures \
-         per instance, keyed by the exact signed bytes and key (revocations and key revocations are \
-         still read on every check, so revocation still wins); commit queued receipts in groups (one \
-         fsync for many checks, each answered only after its group is durable); fewer round trips per \
-         check.\n\n",
-    );
+    out.push_str(CHECK_PROFILE);
     out
 }
+
+/// What the rest of a check costs, from a profile taken while writing this.
+const CHECK_PROFILE: &str =
+    "- Round trips: a class check reads in five queries on either engine (staff and school \
+together, the class, its grants, its revocations, and keys with guardian links and server keys in one \
+`UNION ALL`), then its group's commit (the school row, log entries and receipts as multi-row \
+statements), from about 14 before.\n\
+- Profile (`perf record -e cpu-clock -g` on the server for 8 s of the SQLite check load, release build, \
+11,974 samples, on 2026-12-01 with the machine's load average above 20 from other builds): the kernel \
+22.6% (thread switches: sqlx runs each SQLite connection on a thread of its own and hands every \
+statement and row over a channel), `malloc`/`free` 19.7%, SQLite 10.3%, sqlx's own code 7.2% (mostly \
+converting SQLite rows into `Any` rows: each value's type looked up, each column found by name), tokio \
+4.6%, hyper and axum 3.6%, copying 3.5%, Ed25519 and curve arithmetic 3.3% (signing the receipt; \
+verifying had been a quarter and more), SHA-256 0.9%, the signature cache 0.7%.\n\
+- So the rest is the database driver and allocation, not cryptography. 25% of `/healthz` needs a check \
+at about four healthz's cost: no thread hop per statement and no per-row allocation. The next steps, in \
+order of what they would save: SQLite through a driver that runs statements on the calling thread \
+(rusqlite in `spawn_blocking`, one hop per check instead of one per statement) or one statement that \
+returns grants, revocations and keys together; the class's people, grants and keys kept per instance \
+and invalidated by the log position (every change to them is a log entry, so one read of the school's \
+`log_size` tells whether they are still current; revocations would still be read every time); and an \
+allocator such as mimalloc for the remaining small allocations.\n\n";
 
 /// The sections of an earlier BENCHMARKS.md that `all` does not measure
 /// (the phone app's, taken with Lighthouse and a browser): from the first of

@@ -295,7 +295,12 @@ impl Keyring {
     /// The encoding of the key with this id, if it is active and its holder
     /// may sign in `role` for `subject`: [`Keyring::signer_key`] without
     /// parsing the key.
-    pub(crate) fn signer_encoding(&self, id: &KeyId, role: Role, subject: SubjectId) -> Result<&[u8; 32], Error> {
+    pub(crate) fn signer_encoding(
+        &self,
+        id: &KeyId,
+        role: Role,
+        subject: SubjectId,
+    ) -> Result<&[u8; 32], Error> {
         let entry = self.active_entry(id)?;
         self.may_sign(id, role, subject)?;
         Ok(&entry.encoding)

@@ -470,9 +470,17 @@ fn remembered_signatures_give_the_same_answers_and_nothing_altered_or_revoked_ge
     );
     // So is the same grant under another key registered with the same id's holder.
     let mut other_keys = Keyring::new();
-    other_keys.add(PublicKey::of(&world.classmate_key), KeyHolder::Person(world.student));
+    other_keys.add(
+        PublicKey::of(&world.classmate_key),
+        KeyHolder::Person(world.student),
+    );
     assert_eq!(
-        verify_grants_remembering(std::slice::from_ref(&student), &other_keys, world.now, &remembered),
+        verify_grants_remembering(
+            std::slice::from_ref(&student),
+            &other_keys,
+            world.now,
+            &remembered
+        ),
         vec![student.verify(&other_keys, world.now).map(|_| ())]
     );
 

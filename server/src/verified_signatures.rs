@@ -34,7 +34,9 @@ impl SignatureCache {
     /// An empty cache remembering at most `capacity` signatures (at least one).
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: Mutex::new(LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN))),
+            entries: Mutex::new(LruCache::new(
+                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
+            )),
         }
     }
 

@@ -99,8 +99,10 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
                         .client
                         .post(format!("{}/v1/checks", teacher.base))
                         .bearer_auth(teacher.token.as_deref().unwrap())
-                        .json(&json!({"media_hash": media_hash(b"class photo"), "media_kind": "photo",
-                                      "purpose": "website", "groups": ["3B"]}))
+                        .json(
+                            &json!({"media_hash": media_hash(b"class photo"), "media_kind": "photo",
+                                      "purpose": "website", "groups": ["3B"]}),
+                        )
                         .send()
                         .await
                     else {
@@ -198,15 +200,22 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
             .unwrap()
             .iter()
             .filter_map(|entry| {
-                let entry: serde_json::Value = serde_json::from_str(entry["entry"].as_str().unwrap()).unwrap();
+                let entry: serde_json::Value =
+                    serde_json::from_str(entry["entry"].as_str().unwrap()).unwrap();
                 let text = entry["receipt"].as_str()?;
                 Some(SignedReceipt::from_text(text).unwrap().unverified().id)
             })
             .collect();
         let stored = stored_receipts(&database_url).await;
         for id in &acked_receipts {
-            assert!(logged.contains(id), "round {round}: acknowledged check {id} is not in the log");
-            assert!(stored.contains(id), "round {round}: acknowledged receipt {id} was lost");
+            assert!(
+                logged.contains(id),
+                "round {round}: acknowledged check {id} is not in the log"
+            );
+            assert!(
+                stored.contains(id),
+                "round {round}: acknowledged receipt {id} was lost"
+            );
         }
     }
     server.kill().unwrap();

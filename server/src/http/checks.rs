@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use consent_protocol::{
-    verify_grants_remembering, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
-    SubjectId, Verdict, MAX_VERDICTS,
+    verify_grants_remembering, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant,
+    SignedReceipt, SubjectId, Verdict, MAX_VERDICTS,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};

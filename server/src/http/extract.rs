@@ -246,7 +246,10 @@ impl FromRequest<AppState> for Device {
         // read: a write takes SQLite's one write lock, and a busy phone
         // would otherwise queue every request of the school behind it.
         let now = super::now_unix();
-        if key.last_used_at.is_none_or(|used| used < now - KEY_USE_RESOLUTION_SECONDS) {
+        if key
+            .last_used_at
+            .is_none_or(|used| used < now - KEY_USE_RESOLUTION_SECONDS)
+        {
             state.store.record_key_use(&[key.key_id], now).await?;
         }
         Ok(Self { key, person })

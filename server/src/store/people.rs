@@ -606,7 +606,8 @@ impl Store {
     pub async fn keys_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keys> {
         let mut keyring = Keyring::new();
         let mut cut_offs = BTreeMap::new();
-        let server_keys = "SELECT NULL AS person_id, public_key, NULL AS revoked_at, NULL AS ward FROM server_keys";
+        let server_keys =
+            "SELECT NULL AS person_id, public_key, NULL AS revoked_at, NULL AS ward FROM server_keys";
         let sql = if people.is_empty() {
             server_keys.to_owned()
         } else {

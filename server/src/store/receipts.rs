@@ -114,8 +114,10 @@ impl Writer {
                 let take = waiting.len().min(MAX_GROUP);
                 waiting.drain(..take).collect()
             };
-            let receipts: Vec<(&SignedReceipt, i64)> =
-                group.iter().map(|queued| (&queued.receipt, queued.staff)).collect();
+            let receipts: Vec<(&SignedReceipt, i64)> = group
+                .iter()
+                .map(|queued| (&queued.receipt, queued.staff))
+                .collect();
             let now = group.iter().map(|queued| queued.now).max().unwrap_or_default();
             match store.insert_receipts(self.school, &receipts, now).await {
                 Ok(()) => {
