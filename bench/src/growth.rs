@@ -20,7 +20,10 @@ pub struct GrowthResult {
     pub people: usize,
     /// How long seeding them took.
     pub seeding: Duration,
-    /// Checks of a random whole class.
+    /// The first check of every class, in turn, on a server that has
+    /// verified none of their signatures yet.
+    pub first_checks: Measured,
+    /// Checks of a random whole class, after that.
     pub checks: Measured,
     /// The server's peak resident memory.
     pub peak_memory: u64,
@@ -33,6 +36,9 @@ pub struct GrowthResult {
 /// people; beyond, reading millions of entries would take most of the budget,
 /// and the same code wrote them.
 pub const VERIFY_LOG_UP_TO: usize = 100_000;
+
+/// The longest the first checks of every class may take.
+const FIRST_CHECKS_AT_MOST: Duration = Duration::from_secs(20 * 60);
 
 /// Seeds `people` into a fresh database and measures checks of random classes.
 pub async fn measure(engine: Engine, postgres_url: &str, people: usize, load: Load) -> Result<GrowthResult> {
@@ -70,6 +76,30 @@ async fn measure_on(database: &FreshDatabase, people: usize, load: Load) -> Resu
         sanity["allowed"] == serde_json::json!(true),
         "a seeded class should be allowed: {sanity}"
     );
+    let first_teacher = Arc::clone(&teacher);
+    let first: MakeRequest = Arc::new(move |http: &reqwest::Client, n: u64| {
+        Ok(Request {
+            builder: check_request(http, &first_teacher, &group_name(n as usize), n),
+            expected: StatusCode::OK,
+        })
+    });
+    eprintln!("  the first check of each of {classes} classes ...");
+    let first_checks = load::run_until(
+        Load {
+            duration: FIRST_CHECKS_AT_MOST,
+            ..load
+        },
+        Some(classes as u64),
+        first,
+    )
+    .await?;
+    eprintln!(
+        "    {:.0}/s p50 {} ms p99 {} ms errors {}",
+        first_checks.per_second,
+        load::millis(first_checks.p50),
+        load::millis(first_checks.p99),
+        first_checks.errors
+    );
     let make: MakeRequest = Arc::new(move |http: &reqwest::Client, n: u64| {
         // Spread the checks over every class, as a whole school's would be.
         let class = (n.wrapping_mul(2_654_435_761) % classes as u64) as usize;
@@ -92,6 +122,7 @@ async fn measure_on(database: &FreshDatabase, people: usize, load: Load) -> Resu
     Ok(GrowthResult {
         people,
         seeding: seeded.took,
+        first_checks,
         checks,
         peak_memory,
         log_verified,

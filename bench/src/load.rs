@@ -47,6 +47,12 @@ pub struct Measured {
 
 /// Drives `make` with `load` and measures it.
 pub async fn run(load: Load, make: MakeRequest) -> Result<Measured> {
+    run_until(load, None, make).await
+}
+
+/// Drives `make` with `load` until `limit` requests (numbered 0 to
+/// `limit - 1`) have been sent, or the time is up, and measures it.
+pub async fn run_until(load: Load, limit: Option<u64>, make: MakeRequest) -> Result<Measured> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(load.connections)
         .timeout(Duration::from_secs(30))
@@ -66,6 +72,9 @@ pub async fn run(load: Load, make: MakeRequest) -> Result<Measured> {
             let mut first_error = None;
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if limit.is_some_and(|limit| n >= limit) {
+                    break;
+                }
                 let request = make(&http, n)?;
                 let sent = Instant::now();
                 let outcome = request.builder.send().await;

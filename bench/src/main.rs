@@ -43,7 +43,7 @@ enum Command {
     Sizes,
     /// The server under load: healthz, checks, grants, revocations, scans, a mix.
     Load,
-    /// Checks over 1,000 and over 1,000,000 seeded people.
+    /// Checks over 1,000 and over 1,000,000 seeded people, on each engine.
     Growth {
         /// School sizes to seed and measure, smallest first.
         #[arg(long, value_delimiter = ',', default_value = "1000,1000000")]
@@ -100,7 +100,10 @@ async fn main() -> Result<()> {
             print!("{}", report::check_limits(&results, durable_write));
         }
         Command::Growth { people } => {
-            print!("{}", growth_section(&people, &cli.postgres_url, load).await?);
+            print!(
+                "{}",
+                growth_section(&engines, &people, &cli.postgres_url, load).await?
+            );
         }
         Command::Freshness => {
             let result = freshness::measure(&cli.postgres_url).await?;
@@ -135,7 +138,7 @@ async fn main() -> Result<()> {
             let durable_write = report::durable_write_time(&std::env::temp_dir())?;
             sections.push(report::check_limits(&results, durable_write));
             eprintln!("growth ...");
-            sections.push(growth_section(&people, &cli.postgres_url, load).await?);
+            sections.push(growth_section(&engines, &people, &cli.postgres_url, load).await?);
             if !cli.no_postgres {
                 eprintln!("revocation freshness ...");
                 let result = freshness::measure(&cli.postgres_url).await?;
@@ -164,16 +167,21 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-async fn growth_section(people: &[usize], postgres_url: &str, load: Load) -> Result<String> {
+async fn growth_section(
+    engines: &[Engine],
+    people: &[usize],
+    postgres_url: &str,
+    load: Load,
+) -> Result<String> {
     let mut results = Vec::new();
-    for count in people {
-        results.push(growth::measure(Engine::Sqlite, postgres_url, *count, load).await?);
+    for engine in engines {
+        let mut sizes = Vec::new();
+        for count in people {
+            sizes.push(growth::measure(*engine, postgres_url, *count, load).await?);
+        }
+        results.push((*engine, sizes));
     }
-    Ok(report::growth_section(
-        "SQLite (the default deployment)",
-        &results,
-        load,
-    ))
+    Ok(report::growth_section(&results, load))
 }
 
 fn document(

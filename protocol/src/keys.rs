@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::OnceLock;
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::Scalar;
@@ -60,13 +61,7 @@ impl PublicKey {
     /// The key's id: the first 8 bytes of
     /// SHA-256(`school-consent/v1/key-id` || 0x00 || key).
     pub fn id(&self) -> KeyId {
-        let digest = Sha256::new()
-            .chain_update(KEY_ID_DOMAIN)
-            .chain_update(self.0.as_bytes())
-            .finalize();
-        let mut id = [0u8; KeyId::LEN];
-        id.copy_from_slice(&digest[..KeyId::LEN]);
-        KeyId::from_bytes(id)
+        key_id_of(self.0.as_bytes())
     }
 
     /// Verifies `signature` over `kind`'s domain followed by `body`, with
@@ -99,6 +94,17 @@ impl<'de> Deserialize<'de> for PublicKey {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Self::from_hex(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// The id of the key with this 32-byte encoding, valid or not.
+fn key_id_of(bytes: &[u8; 32]) -> KeyId {
+    let digest = Sha256::new()
+        .chain_update(KEY_ID_DOMAIN)
+        .chain_update(bytes)
+        .finalize();
+    let mut id = [0u8; KeyId::LEN];
+    id.copy_from_slice(&digest[..KeyId::LEN]);
+    KeyId::from_bytes(id)
 }
 
 /// The exact bytes a signature of `kind` covers: the kind's domain string, a
@@ -176,9 +182,23 @@ pub enum KeyHolder {
 
 #[derive(Clone, Debug)]
 struct RegisteredKey {
-    key: PublicKey,
+    /// The key's encoding, as registered.
+    encoding: [u8; 32],
+    /// The key, parsed from `encoding` when a signature first needs it:
+    /// parsing decompresses a curve point, and a signature that was verified
+    /// before ([`crate::VerifiedSignatures`]) needs only the encoding.
+    parsed: OnceLock<Result<PublicKey, Error>>,
     holder: KeyHolder,
     revoked: bool,
+}
+
+impl RegisteredKey {
+    fn key(&self) -> Result<&PublicKey, Error> {
+        self.parsed
+            .get_or_init(|| PublicKey::from_bytes(&self.encoding))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// The keys a verifier knows, who holds each, which are revoked, and who is
@@ -205,7 +225,27 @@ impl Keyring {
         self.keys.insert(
             id,
             RegisteredKey {
-                key,
+                encoding: key.to_bytes(),
+                parsed: OnceLock::from(Ok(key)),
+                holder,
+                revoked: false,
+            },
+        );
+        id
+    }
+
+    /// Registers the key with this 32-byte encoding as held by `holder`,
+    /// returning its id, without parsing it yet: it is parsed (and refused
+    /// as [`PublicKey::from_bytes`] refuses it) only when a signature must be
+    /// verified with it. For a verifier that loads many keys it stored after
+    /// checking them, most of whose signatures it verified before.
+    pub fn add_encoded(&mut self, encoding: [u8; 32], holder: KeyHolder) -> KeyId {
+        let id = key_id_of(&encoding);
+        self.keys.insert(
+            id,
+            RegisteredKey {
+                encoding,
+                parsed: OnceLock::new(),
                 holder,
                 revoked: false,
             },
@@ -239,20 +279,25 @@ impl Keyring {
             .ok_or(Error::UnknownKey)
     }
 
-    /// The key with this id, if it is known and not revoked.
-    pub fn active_key(&self, id: &KeyId) -> Result<&PublicKey, Error> {
+    fn active_entry(&self, id: &KeyId) -> Result<&RegisteredKey, Error> {
         let entry = self.keys.get(id).ok_or(Error::UnknownKey)?;
         if entry.revoked {
             return Err(Error::RevokedKey);
         }
-        Ok(&entry.key)
+        Ok(entry)
+    }
+
+    /// The key with this id, if it is known and not revoked.
+    pub fn active_key(&self, id: &KeyId) -> Result<&PublicKey, Error> {
+        self.active_entry(id)?.key()
     }
 
     /// The key with this id, if it is active and its holder may sign in
     /// `role` for `subject`.
     pub fn signer_key(&self, id: &KeyId, role: Role, subject: SubjectId) -> Result<&PublicKey, Error> {
-        self.active_key(id)?;
-        self.known_signer_key(id, role, subject)
+        let key = self.active_key(id)?;
+        self.may_sign(id, role, subject)?;
+        Ok(key)
     }
 
     /// As [`Self::signer_key`], but a key revoked since still counts: for a
@@ -265,7 +310,26 @@ impl Keyring {
         role: Role,
         subject: SubjectId,
     ) -> Result<&PublicKey, Error> {
-        let key = &self.keys.get(id).ok_or(Error::UnknownKey)?.key;
+        let entry = self.keys.get(id).ok_or(Error::UnknownKey)?;
+        self.may_sign(id, role, subject)?;
+        entry.key()
+    }
+
+    /// The encoding of the key with this id, if it is active and its holder
+    /// may sign in `role` for `subject`: [`Keyring::signer_key`] without
+    /// parsing the key.
+    pub(crate) fn signer_encoding(
+        &self,
+        id: &KeyId,
+        role: Role,
+        subject: SubjectId,
+    ) -> Result<&[u8; 32], Error> {
+        let entry = self.active_entry(id)?;
+        self.may_sign(id, role, subject)?;
+        Ok(&entry.encoding)
+    }
+
+    fn may_sign(&self, id: &KeyId, role: Role, subject: SubjectId) -> Result<(), Error> {
         let holder = self.keys.get(id).map(|entry| entry.holder);
         let allowed = match (role, holder) {
             (Role::Subject, Some(KeyHolder::Person(person))) => person == subject,
@@ -274,7 +338,7 @@ impl Keyring {
             _ => false,
         };
         if allowed {
-            Ok(key)
+            Ok(())
         } else {
             Err(Error::SignerNotAuthorized { role: role.name() })
         }

@@ -26,7 +26,7 @@ mod text;
 mod timestamp;
 mod wire;
 
-pub use batch::verify_grants;
+pub use batch::{verify_grants, verify_grants_remembering, VerifiedSignatures};
 pub use ed25519_dalek::{Signature, SigningKey};
 pub use error::Error;
 pub use grant::{Grant, GrantSigners, SignedGrant, MAX_CLOCK_SKEW_SECONDS};

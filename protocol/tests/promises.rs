@@ -421,6 +421,126 @@ fn batch_verification_gives_the_same_answers_as_one_by_one() {
     );
 }
 
+/// A verifier's memory of signatures that verified, as a test sees it.
+#[derive(Default)]
+struct Remembered(std::sync::Mutex<std::collections::HashSet<[u8; 32]>>);
+
+impl Remembered {
+    fn len(&self) -> usize {
+        self.0.lock().expect("not poisoned").len()
+    }
+}
+
+impl VerifiedSignatures for Remembered {
+    fn holds(&self, digest: &[u8; 32]) -> bool {
+        self.0.lock().expect("not poisoned").contains(digest)
+    }
+    fn remember(&self, digest: [u8; 32]) {
+        self.0.lock().expect("not poisoned").insert(digest);
+    }
+}
+
+#[test]
+fn remembered_signatures_give_the_same_answers_and_nothing_altered_or_revoked_gets_through() {
+    let world = World::new();
+    let student = world.signed_student_grant();
+    let child = world.signed_child_grant();
+    let remembered = Remembered::default();
+    let tokens = vec![student.clone(), child.clone()];
+    let answers = vec![Ok(()), Ok(())];
+    assert_eq!(
+        verify_grants_remembering(&tokens, &world.keyring, world.now, &remembered),
+        answers
+    );
+    // The student's signature and the child's and parent's.
+    assert_eq!(remembered.len(), 3);
+    assert_eq!(
+        verify_grants_remembering(&tokens, &world.keyring, world.now, &remembered),
+        answers
+    );
+    assert_eq!(remembered.len(), 3, "a second check verifies nothing again");
+
+    // The same signature on an altered grant is a different signature.
+    let mut altered = world.student_grant();
+    altered.purposes = PurposeSet::new([Purpose::WEBSITE, Purpose::SOCIAL_MEDIA]).expect("some");
+    let altered = SignedGrant::from_parts(altered, student.signatures().to_vec()).expect("well-formed");
+    assert_eq!(
+        verify_grants_remembering(&[altered], &world.keyring, world.now, &remembered),
+        vec![Err(Error::BadSignature)]
+    );
+    // So is the same grant under another key registered with the same id's holder.
+    let mut other_keys = Keyring::new();
+    other_keys.add(
+        PublicKey::of(&world.classmate_key),
+        KeyHolder::Person(world.student),
+    );
+    assert_eq!(
+        verify_grants_remembering(
+            std::slice::from_ref(&student),
+            &other_keys,
+            world.now,
+            &remembered
+        ),
+        vec![student.verify(&other_keys, world.now).map(|_| ())]
+    );
+
+    // Whatever the keyring says now still counts: a revoked key, a guardian
+    // link that is gone, the validity window.
+    let mut revoked = world.keyring.clone();
+    revoked.revoke(PublicKey::of(&world.student_key).id());
+    assert_eq!(
+        verify_grants_remembering(&tokens, &revoked, world.now, &remembered),
+        vec![Err(Error::RevokedKey), Ok(())]
+    );
+    let mut unlinked = Keyring::new();
+    unlinked.add(PublicKey::of(&world.child_key), KeyHolder::Person(world.child));
+    unlinked.add(PublicKey::of(&world.parent_key), KeyHolder::Person(world.parent));
+    assert_eq!(
+        verify_grants_remembering(std::slice::from_ref(&child), &unlinked, world.now, &remembered),
+        vec![child.verify(&unlinked, world.now).map(|_| ())]
+    );
+    assert!(child.verify(&unlinked, world.now).is_err());
+    let late = student.unverified().not_after.plus_seconds(1);
+    assert_eq!(
+        verify_grants_remembering(&tokens, &world.keyring, late, &remembered),
+        vec![Err(Error::Expired), Err(Error::Expired)]
+    );
+}
+
+#[test]
+fn keys_registered_by_their_encoding_are_parsed_and_refused_when_used() {
+    let world = World::new();
+    let student = world.signed_student_grant();
+    let mut keyring = Keyring::new();
+    let id = keyring.add_encoded(
+        PublicKey::of(&world.student_key).to_bytes(),
+        KeyHolder::Person(world.student),
+    );
+    assert_eq!(id, PublicKey::of(&world.student_key).id());
+    assert_eq!(student.verify(&keyring, world.now).map(|_| ()), Ok(()));
+    assert_eq!(
+        verify_grants(std::slice::from_ref(&student), &keyring, world.now),
+        vec![Ok(())]
+    );
+
+    // An encoding that is no key is refused where the key is needed.
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    let mut bad = Keyring::new();
+    let id = bad.add_encoded(not_a_point, KeyHolder::Person(world.student));
+    assert_eq!(bad.active_key(&id), Err(Error::BadPublicKey));
+    assert!(PublicKey::from_bytes(&not_a_point).is_err());
+    let remembered = Remembered::default();
+    let mut grant = world.student_grant();
+    grant.signers = GrantSigners::Subject { key: id };
+    let signed = SignedGrant::from_parts(grant, student.signatures().to_vec()).expect("well-formed");
+    assert_eq!(
+        verify_grants_remembering(&[signed], &bad, world.now, &remembered),
+        vec![Err(Error::BadPublicKey)]
+    );
+    assert_eq!(remembered.len(), 0);
+}
+
 #[test]
 fn every_error_has_a_distinct_stable_code() {
     let errors = [

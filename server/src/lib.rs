@@ -11,6 +11,7 @@ pub mod retention;
 pub mod signed_heads;
 mod signing_key;
 pub mod store;
+pub mod verified_signatures;
 pub mod web;
 
 use std::future::Future;

@@ -1,10 +1,14 @@
 //! No acknowledged write is lost when the server process is killed: SIGKILL
-//! while students grant and revoke as fast as they can, restart, and every
-//! acknowledged grant and revocation is there and the log still verifies.
+//! while students grant and revoke and teachers check the class as fast as
+//! they can, restart, and every acknowledged grant, revocation and check
+//! receipt is there and the log still verifies. Checks are committed in
+//! groups (`server/src/store/receipts.rs`): a group cut short by the kill
+//! must not hold a receipt whose check was answered.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use consent_protocol::*;
@@ -17,7 +21,11 @@ use support::{admin_token, start};
 struct Acknowledged {
     grants: Vec<(SubjectId, TokenId)>,
     revocations: Vec<(SubjectId, TokenId)>,
+    receipts: Vec<ReceiptId>,
 }
+
+/// Concurrent checks of the whole class, so that receipts commit in groups.
+const CHECKERS: usize = 3;
 
 async fn killed_server_keeps_every_acknowledged_write(db: Db) {
     let dir = tempfile::tempdir().unwrap();
@@ -32,6 +40,7 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
         client: reqwest::Client::new(),
     };
     let comms = admin.staff("Cas", "communications").await;
+    let teacher = admin.staff("Tess", "teacher").await;
     let mut phones = Vec::new();
     for n in 0..6 {
         let person = admin
@@ -78,6 +87,38 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
                 }
             }));
         }
+        for _ in 0..CHECKERS {
+            let teacher = Api {
+                base: url.clone(),
+                ..teacher.clone()
+            };
+            let acknowledged = Arc::clone(&acknowledged);
+            writers.push(tokio::spawn(async move {
+                loop {
+                    let Ok(response) = teacher
+                        .client
+                        .post(format!("{}/v1/checks", teacher.base))
+                        .bearer_auth(teacher.token.as_deref().unwrap())
+                        .json(
+                            &json!({"media_hash": media_hash(b"class photo"), "media_kind": "photo",
+                                      "purpose": "website", "groups": ["3B"]}),
+                        )
+                        .send()
+                        .await
+                    else {
+                        break;
+                    };
+                    assert_eq!(response.status(), StatusCode::OK, "a check was refused");
+                    // The answer's body is the acknowledgment: a check whose
+                    // body did not arrive whole was not acknowledged.
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    let id: ReceiptId = body["receipt_id"].as_str().unwrap().parse().unwrap();
+                    acknowledged.lock().unwrap().receipts.push(id);
+                }
+            }));
+        }
         // Kill once enough writes were acknowledged in this round.
         let target = (round + 1) * 40;
         while acknowledged.lock().unwrap().grants.len() < target {
@@ -103,10 +144,15 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
         };
 
         // Every acknowledged grant and revocation survived.
-        let (acked_grants, acked_revocations) = {
+        let (acked_grants, acked_revocations, acked_receipts) = {
             let acked = acknowledged.lock().unwrap();
-            (acked.grants.clone(), acked.revocations.clone())
+            (
+                acked.grants.clone(),
+                acked.revocations.clone(),
+                acked.receipts.clone(),
+            )
         };
+        assert!(!acked_receipts.is_empty(), "round {round}: no check was answered");
         for phone in &phones {
             let mut phone = phone.clone();
             phone.api.base = new_url.clone();
@@ -143,13 +189,68 @@ async fn killed_server_keeps_every_acknowledged_write(db: Db) {
         }
 
         // The log still verifies from its first entry to its signed head.
-        let log = comms_now.get("/v1/audit/log?limit=5000").await;
-        let (head, chain, entries) = recompute_log(&log.body);
+        let log = whole_log(&comms_now).await;
+        let (head, chain, entries) = recompute_log(&log);
         assert_eq!(entries as u64, head.size, "round {round}");
         assert_eq!(chain, head.head, "round {round}: the log no longer verifies");
+
+        // Every answered check has its receipt stored and its log entry.
+        let logged: HashSet<ReceiptId> = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|entry| {
+                let entry: serde_json::Value =
+                    serde_json::from_str(entry["entry"].as_str().unwrap()).unwrap();
+                let text = entry["receipt"].as_str()?;
+                Some(SignedReceipt::from_text(text).unwrap().unverified().id)
+            })
+            .collect();
+        let stored = stored_receipts(&database_url).await;
+        for id in &acked_receipts {
+            assert!(
+                logged.contains(id),
+                "round {round}: acknowledged check {id} is not in the log"
+            );
+            assert!(
+                stored.contains(id),
+                "round {round}: acknowledged receipt {id} was lost"
+            );
+        }
     }
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// The whole audit log, page by page, as one answer.
+async fn whole_log(comms: &Api) -> serde_json::Value {
+    let mut entries: Vec<serde_json::Value> = Vec::new();
+    loop {
+        let page = comms
+            .get(&format!("/v1/audit/log?limit=5000&after={}", entries.len()))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        let more = page.body["entries"].as_array().unwrap().clone();
+        if more.is_empty() {
+            return json!({"entries": entries, "log_head": page.body["log_head"]});
+        }
+        entries.extend(more);
+    }
+}
+
+/// The ids of the stored receipts, read from the database itself.
+async fn stored_receipts(database_url: &str) -> HashSet<ReceiptId> {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(database_url).await.unwrap();
+    let rows = sqlx::query("SELECT id FROM receipts")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    rows.iter()
+        .map(|row| row.get::<String, _>(0).parse().unwrap())
+        .collect()
 }
 
 async fn try_post(phone: &Phone, path: &str, body: serde_json::Value) -> Result<StatusCode, reqwest::Error> {

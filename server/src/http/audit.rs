@@ -332,7 +332,7 @@ async fn coverage(
     staff: Staff<Reporters>,
     Query(query): Query<CoverageQuery>,
 ) -> ApiResult<Response> {
-    let school = state.store.school(staff.member.school).await?;
+    let school = staff.school.clone();
     let question = question(query.media_kind.as_deref().unwrap_or("photo"), &query.purpose)?;
     let format = query.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "csv") {

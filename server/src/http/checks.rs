@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use consent_protocol::{
-    verify_grants, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant, SignedReceipt,
-    SubjectId, Verdict, MAX_VERDICTS,
+    verify_grants_remembering, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant,
+    SignedReceipt, SubjectId, Verdict, MAX_VERDICTS,
 };
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
@@ -128,7 +128,7 @@ async fn check(
     staff: Staff<Publishers>,
     Json(request): Json<CheckRequest>,
 ) -> ApiResult<Json<CheckAnswer>> {
-    let school = state.store.school(staff.member.school).await?;
+    let school = staff.school;
     let media_hash: Hash256 = request.media_hash.parse().map_err(|_| {
         ApiError::bad_request(
             "bad_media_hash",
@@ -162,7 +162,10 @@ pub async fn decide(
         key: state.key_id(),
     };
     let signed = SignedReceipt::sign(receipt, &state.signing_key)?;
-    state.store.insert_receipt(&signed, staff, now_unix()).await?;
+    state
+        .receipts
+        .commit(&state.store, signed.clone(), staff, now_unix())
+        .await?;
     let names: BTreeMap<SubjectId, Option<String>> = people
         .iter()
         .map(|person| (person.id, person.display_name.clone()))
@@ -304,7 +307,7 @@ pub async fn judge(
         let revocations = state.store.revocations_of(school.id, &ids).await?;
         let keys = state.store.keys_of(school.id, &ids).await?;
         let tokens: Vec<SignedGrant> = grants.iter().map(|grant| grant.token.clone()).collect();
-        let results = verify_grants(&tokens, &keys.keyring, question.now);
+        let results = verify_grants_remembering(&tokens, &keys.keyring, question.now, &*state.verified);
         for person in chunk {
             let theirs: Vec<_> = grants
                 .iter()

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
-use crate::store::{DeviceKey, Person, StaffMember, StaffRole};
+use crate::store::{DeviceKey, Person, School, StaffMember, StaffRole};
 
 /// A JSON body; malformed JSON is a `bad_json` problem.
 #[derive(FromRequest)]
@@ -106,6 +106,8 @@ impl Roles for AnyStaff {
 pub struct Staff<R> {
     /// The caller.
     pub member: StaffMember,
+    /// The caller's school, as it was when the request arrived.
+    pub school: School,
     roles: PhantomData<R>,
 }
 
@@ -160,17 +162,18 @@ impl<R: Roles> FromRequestParts<AppState> for Staff<R> {
                 session
             }
         };
-        let member = state
+        let credential = state
             .store
             .credential(&secret_hash(secret), super::now_unix())
             .await?
-            .ok_or(ApiError::Unauthorized)?
-            .member;
+            .ok_or(ApiError::Unauthorized)?;
+        let (member, school) = (credential.member, credential.school);
         if !R::ALLOWED.contains(&member.role) {
             return Err(ApiError::Forbidden);
         }
         Ok(Self {
             member,
+            school,
             roles: PhantomData,
         })
     }
@@ -194,6 +197,10 @@ pub struct Device {
     /// Its holder.
     pub person: Person,
 }
+
+/// How far behind the real moment a device's "last used" may be: it is
+/// written again only when the stored one is older than this.
+pub const KEY_USE_RESOLUTION_SECONDS: i64 = 60;
 
 /// The most a device-signed request body may hold.
 const MAX_DEVICE_BODY: usize = 64 * 1024;
@@ -234,10 +241,16 @@ impl FromRequest<AppState> for Device {
         })?;
         let person = state.store.person(key.school, key.person).await?;
         // So that an administrator can tell a lost phone from the new one.
-        state
-            .store
-            .record_key_use(&[key.key_id], super::now_unix())
-            .await?;
+        // Written at most once a minute per key, decided on the row just
+        // read: a write takes SQLite's one write lock, and a busy phone
+        // would otherwise queue every request of the school behind it.
+        let now = super::now_unix();
+        if key
+            .last_used_at
+            .is_none_or(|used| used < now - KEY_USE_RESOLUTION_SECONDS)
+        {
+            state.store.record_key_use(&[key.key_id], now).await?;
+        }
         Ok(Self { key, person })
     }
 }

@@ -35,7 +35,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Limits;
 use crate::signed_heads::SignedHeads;
-use crate::store::Store;
+use crate::store::{ReceiptQueue, Store};
+use crate::verified_signatures::SignatureCache;
 use error::ApiError;
 pub use openapi::{openapi, routes};
 
@@ -57,6 +58,10 @@ pub struct AppState {
     /// How long one request may take, and how many tokens in force one
     /// person may hold.
     pub limits: Arc<Limits>,
+    /// The grant signatures this instance verified before.
+    pub verified: Arc<SignatureCache>,
+    /// Receipts waiting to be committed, in groups per school.
+    pub receipts: Arc<ReceiptQueue>,
 }
 
 impl AppState {
@@ -77,6 +82,8 @@ impl AppState {
             rate_limits: Arc::new(rate_limits::RateLimits::new(limits)),
             limits: Arc::new(limits.clone()),
             public_url: public_url.trim_end_matches('/').into(),
+            verified: Arc::new(SignatureCache::default()),
+            receipts: Arc::new(ReceiptQueue::default()),
         }
     }
 

@@ -122,7 +122,7 @@ async fn scan(
             "this consent code was issued to another school",
         ));
     }
-    let school = state.store.school(staff.member.school).await?;
+    let school = staff.school.clone();
     let person = state
         .store
         .person(school.id, grant.subject)

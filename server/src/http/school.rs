@@ -37,8 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, response = Unauthorized)
     )
 )]
-async fn show_school(State(state): State<AppState>, staff: Staff<AnyStaff>) -> ApiResult<Json<School>> {
-    Ok(Json(state.store.school(staff.member.school).await?))
+async fn show_school(staff: Staff<AnyStaff>) -> ApiResult<Json<School>> {
+    Ok(Json(staff.school))
 }
 
 /// New settings; a field left out keeps its value.

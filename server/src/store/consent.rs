@@ -283,34 +283,6 @@ impl Store {
             .collect()
     }
 
-    /// Stores a signed receipt and logs the check.
-    pub async fn insert_receipt(&self, receipt: &SignedReceipt, staff: i64, now: i64) -> StoreResult<()> {
-        let claims = receipt.unverified();
-        let mut tx = self.pool.begin().await?;
-        append(
-            &mut tx,
-            claims.school,
-            &LogEvent::Check {
-                receipt: receipt.to_text(),
-            },
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO receipts (id, school_id, receipt, media_hash, checked_at, staff_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(claims.id.to_string())
-        .bind(i64::from(claims.school.0))
-        .bind(receipt.to_bytes())
-        .bind(claims.media_hash.to_string())
-        .bind(i64::from(claims.checked_at.as_unix()))
-        .bind(staff)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A stored receipt of this school.
     pub async fn receipt(&self, school: SchoolId, id: ReceiptId) -> StoreResult<SignedReceipt> {
         let row = sqlx::query("SELECT receipt FROM receipts WHERE school_id = $1 AND id = $2")

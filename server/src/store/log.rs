@@ -142,6 +142,12 @@ pub struct LogEntry {
     pub head: Hash256,
 }
 
+/// Multi-row statements of up to this many rows are kept prepared on each
+/// connection: groups of receipts come in every size up to the number of
+/// checks waiting, and are written again and again; larger ones (imports)
+/// are rare.
+pub(super) const PERSISTENT_ROWS: usize = 16;
+
 /// Appends `event` to the school's log inside `tx`, returning its position.
 pub(super) async fn append(
     tx: &mut Transaction<'static, Any>,
@@ -198,7 +204,7 @@ pub(super) async fn append_all(
             "INSERT INTO log_entries (school_id, position, entry, head, recorded_at) VALUES {}",
             values.join(", ")
         );
-        let mut insert = sqlx::query(&sql).persistent(chunk.len() == 1);
+        let mut insert = sqlx::query(&sql).persistent(chunk.len() <= PERSISTENT_ROWS);
         for (position, entry, head) in chunk {
             insert = insert
                 .bind(i64::from(school.0))

@@ -597,53 +597,64 @@ impl Store {
 
     /// The keyring of [`Store::keyring_for`], with when each of its cut-off
     /// device keys was cut off.
+    ///
+    /// One query reads the people's keys, their guardians' keys with the
+    /// guardian links, and the server's keys. Keys enter the keyring by their
+    /// encoding and are parsed only if a signature must be verified with
+    /// them: most signatures of a check were verified before
+    /// ([`crate::verified_signatures`]).
     pub async fn keys_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keys> {
         let mut keyring = Keyring::new();
         let mut cut_offs = BTreeMap::new();
-        for (_, key) in self.server_keys().await? {
-            keyring.add(key, KeyHolder::Server);
+        let server_keys =
+            "SELECT NULL AS person_id, public_key, NULL AS revoked_at, NULL AS ward FROM server_keys";
+        let sql = if people.is_empty() {
+            server_keys.to_owned()
+        } else {
+            let list = placeholders(2, people.len());
+            format!(
+                "SELECT person_id, public_key, revoked_at, NULL AS ward FROM device_keys \
+                 WHERE school_id = $1 AND person_id IN ({list}) \
+                 UNION ALL \
+                 SELECT k.person_id, k.public_key, k.revoked_at, g.child_id AS ward FROM guardianships g \
+                 JOIN device_keys k ON k.school_id = g.school_id AND k.person_id = g.guardian_id \
+                 WHERE g.school_id = $1 AND g.child_id IN ({list}) \
+                 UNION ALL {server_keys}"
+            )
+        };
+        let mut query = sqlx::query(&sql);
+        if !people.is_empty() {
+            query = query.bind(i64::from(school.0));
+            for person in people {
+                query = query.bind(person.to_string());
+            }
         }
-        if people.is_empty() {
-            return Ok(Keys { keyring, cut_offs });
-        }
-        let sql = format!(
-            "SELECT guardian_id, child_id FROM guardianships WHERE school_id = $1 AND child_id IN ({})",
-            placeholders(2, people.len())
-        );
-        let mut links = sqlx::query(&sql).bind(i64::from(school.0));
-        for person in people {
-            links = links.bind(person.to_string());
-        }
-        let mut holders: Vec<SubjectId> = people.to_vec();
-        for row in links.fetch_all(&self.pool).await? {
-            let guardian = subject_from(&row.try_get::<String, _>(0)?)?;
-            let child = subject_from(&row.try_get::<String, _>(1)?)?;
-            keyring.add_guardianship(guardian, child);
-            holders.push(guardian);
-        }
-        let sql = format!(
-            "SELECT {DEVICE_KEY_COLUMNS} FROM device_keys WHERE school_id = $1 \
-             AND person_id IN ({})",
-            placeholders(2, holders.len())
-        );
-        let mut keys = sqlx::query(&sql).bind(i64::from(school.0));
-        for person in &holders {
-            keys = keys.bind(person.to_string());
-        }
-        for row in keys.fetch_all(&self.pool).await? {
-            let key = device_key_from(&row)?;
-            let id = keyring.add(key.public_key, KeyHolder::Person(key.person));
-            if let Some(at) = key.revoked_at {
+        for row in query.fetch_all(&self.pool).await? {
+            let encoding: [u8; 32] = row
+                .try_get::<Vec<u8>, _>("public_key")?
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("a public key is not 32 bytes".into()))?;
+            let Some(holder) = row.try_get::<Option<String>, _>("person_id")? else {
+                keyring.add_encoded(encoding, KeyHolder::Server);
+                continue;
+            };
+            let holder = subject_from(&holder)?;
+            let id = keyring.add_encoded(encoding, KeyHolder::Person(holder));
+            if let Some(at) = row.try_get::<Option<i64>, _>("revoked_at")? {
                 keyring.revoke(id);
                 cut_offs.insert(id, at);
+            }
+            if let Some(child) = row.try_get::<Option<String>, _>("ward")? {
+                keyring.add_guardianship(holder, subject_from(&child)?);
             }
         }
         Ok(Keys { keyring, cut_offs })
     }
 
     /// Notes that these device keys signed something the server accepted
-    /// now. At most once a minute per key, so that a busy device does not
-    /// turn every request into a write.
+    /// now. At most once a minute per key (the stored moment is kept when it
+    /// is under a minute old), so that a busy device does not turn every
+    /// request into a write.
     pub async fn record_key_use(&self, keys: &[KeyId], now: i64) -> StoreResult<()> {
         for key in keys {
             sqlx::query(

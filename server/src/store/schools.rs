@@ -81,6 +81,8 @@ fn school_from(row: &sqlx::any::AnyRow) -> StoreResult<School> {
 pub struct Credential {
     /// Its holder.
     pub member: StaffMember,
+    /// The holder's school.
+    pub school: School,
     /// The token's id.
     pub token: i64,
     /// When it stops working (Unix seconds).
@@ -301,14 +303,17 @@ impl Store {
         Ok(())
     }
 
-    /// What an unexpired, unrevoked API token stands for. A console
+    /// What an unexpired, unrevoked API token stands for, with its holder's
+    /// school (read together: every staff request needs both). A console
     /// session also needs the staff token it was begun with to be in force:
     /// revoking that token ends its sessions even if a revocation of the
     /// session itself were lost.
     pub async fn credential(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<Credential>> {
         let row = sqlx::query(
-            "SELECT s.id, s.school_id, s.name, s.role, t.id AS token_id, t.expires_at \
+            "SELECT s.id, s.school_id, s.name, s.role, t.id AS token_id, t.expires_at, \
+             c.name AS school_name, c.digital_consent_age, c.retention_days \
              FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             JOIN schools c ON c.id = s.school_id \
              LEFT JOIN api_tokens parent ON parent.id = t.session_of \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
              AND (t.session_of IS NULL OR (parent.revoked_at IS NULL AND parent.expires_at > $2))",
@@ -318,8 +323,15 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
+            let member = staff_from(&row)?;
             Ok(Credential {
-                member: staff_from(&row)?,
+                school: School {
+                    id: member.school,
+                    name: row.try_get("school_name")?,
+                    digital_consent_age: row.try_get("digital_consent_age")?,
+                    retention_days: row.try_get("retention_days")?,
+                },
+                member,
                 token: row.try_get("token_id")?,
                 expires_at: row.try_get("expires_at")?,
             })
