@@ -438,22 +438,15 @@ mod tests {
     fn a_whole_page_verifies() {
         let world = world();
         let fetched = page(&world, &[&world.listed]);
-        let (up_to, texts) =
-            verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).expect("verifies");
+        let (up_to, texts) = verify_page(&fetched, SCHOOL, &world.keyring, world.now).expect("verifies");
         assert_eq!((up_to, texts.len()), (3, 1));
     }
 
     #[test]
     fn a_page_with_its_revocation_left_out_is_refused() {
         let world = world();
-        let error = verify_page(
-            &page(&world, &[]),
-            SCHOOL,
-            &world.keyring,
-            &world.keyring,
-            world.now,
-        )
-        .expect_err("an omission is noticed");
+        let error = verify_page(&page(&world, &[]), SCHOOL, &world.keyring, world.now)
+            .expect_err("an omission is noticed");
         assert!(error.to_string().contains("list_mismatch"), "{error}");
     }
 
@@ -465,7 +458,7 @@ mod tests {
         let forged = SignedRevocationList::sign(list, &world.student).expect("key matches");
         let mut fetched = page(&world, &[&world.listed]);
         fetched.page.signed_list = forged.to_text();
-        assert!(verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).is_err());
+        assert!(verify_page(&fetched, SCHOOL, &world.keyring, world.now).is_err());
     }
 
     #[test]
@@ -473,6 +466,6 @@ mod tests {
         let world = world();
         let mut fetched = page(&world, &[&world.listed]);
         fetched.after = 1;
-        assert!(verify_page(&fetched, SCHOOL, &world.keyring, &world.keyring, world.now).is_err());
+        assert!(verify_page(&fetched, SCHOOL, &world.keyring, world.now).is_err());
     }
 }
