@@ -469,7 +469,7 @@ async fn the_browser_log_check_names_what_the_cli_names() {
                const again = new check.VerifiedHeads(7, storage);
                const later = [];
                for (const entries of extensions) {
-                 let chain = [await (await import("/assets/js/protocol.js")).genesisHead(7)];
+                 let chain = [await (await import("/assets/js/protocol.js")).logGenesisHead(7)];
                  for (const entry of entries) chain.push(entry.head);
                  later.push(await outcome(async () => { again.checkExtends(chain); return chain.length - 1; }));
                }
