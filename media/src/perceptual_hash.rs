@@ -1,0 +1,166 @@
+//! The perceptual hash, its text form and how near two of them are.
+
+use std::fmt;
+use std::str::FromStr;
+
+use image::imageops::FilterType;
+use image::DynamicImage;
+use image_hasher::{HashAlg, HasherConfig};
+
+/// Width and height of the hash in bits: the picture is shrunk to 17 × 16
+/// grey pixels and each row's neighbours are compared, 256 comparisons.
+const SIDE: u32 = 16;
+const BYTES: usize = (SIDE * SIDE / 8) as usize;
+
+/// At most this many of the 256 bits differ between a picture and a
+/// published copy of it (resized, recompressed, cropped a little, captioned)
+/// for the copy to count as the same picture. Chosen from the robustness
+/// run in `BENCHMARKS.md`: distinct pictures lie far above it.
+pub const CERTAIN_DISTANCE: u32 = 40;
+
+/// Up to this distance a picture is reported as an uncertain match, for a
+/// person to look at; above it, as a different picture.
+pub const UNCERTAIN_DISTANCE: u32 = 64;
+
+/// A 256-bit gradient hash of a picture. Its text form is 64 lowercase
+/// hexadecimal characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PerceptualHash([u8; BYTES]);
+
+impl PerceptualHash {
+    /// Hashes a decoded picture.
+    pub fn of(picture: &DynamicImage) -> Self {
+        let hasher = HasherConfig::new()
+            .hash_alg(HashAlg::Gradient)
+            .hash_size(SIDE, SIDE)
+            .resize_filter(FilterType::Triangle)
+            .to_hasher();
+        let hash = hasher.hash_image(picture);
+        let mut bytes = [0; BYTES];
+        bytes.copy_from_slice(hash.as_bytes());
+        Self(bytes)
+    }
+
+    /// The hash's bytes.
+    pub fn as_bytes(&self) -> &[u8; BYTES] {
+        &self.0
+    }
+
+    /// The number of bits in which the two hashes differ (0 to 256).
+    pub fn distance(&self, other: &Self) -> u32 {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .map(|(a, b)| (a ^ b).count_ones())
+            .sum()
+    }
+}
+
+/// How alike two pictures are, judged by their hashes' distance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Likeness {
+    /// The same picture, perhaps resized, recompressed or lightly edited.
+    Same,
+    /// Perhaps the same picture: a person should look.
+    Uncertain,
+    /// Different pictures.
+    Different,
+}
+
+impl Likeness {
+    /// Judges a distance between two hashes.
+    pub fn of(distance: u32) -> Self {
+        if distance <= CERTAIN_DISTANCE {
+            Likeness::Same
+        } else if distance <= UNCERTAIN_DISTANCE {
+            Likeness::Uncertain
+        } else {
+            Likeness::Different
+        }
+    }
+}
+
+impl fmt::Display for PerceptualHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for PerceptualHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PerceptualHash({self})")
+    }
+}
+
+/// A perceptual hash's text was not 64 lowercase hexadecimal characters.
+#[derive(Debug, thiserror::Error)]
+#[error("a perceptual hash is {} lowercase hexadecimal characters", BYTES * 2)]
+pub struct PerceptualHashError;
+
+impl FromStr for PerceptualHash {
+    type Err = PerceptualHashError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.len() != BYTES * 2 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(PerceptualHashError);
+        }
+        let mut bytes = [0; BYTES];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| PerceptualHashError)?;
+        Ok(Self(bytes))
+    }
+}
+
+impl serde::Serialize for PerceptualHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PerceptualHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage};
+
+    /// Blocks of random grey levels: distinct seeds give unrelated scenes.
+    fn scene(seed: u32) -> DynamicImage {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        let blocks: Vec<u8> = (0..12 * 16)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            })
+            .collect();
+        DynamicImage::ImageRgb8(RgbImage::from_fn(320, 240, |x, y| {
+            let level = blocks[(y / 20 * 16 + x / 20) as usize];
+            Rgb([level, level / 2, 255 - level])
+        }))
+    }
+
+    #[test]
+    fn the_text_form_reads_back_and_refuses_anything_else() {
+        let hash = PerceptualHash::of(&scene(1));
+        let text = hash.to_string();
+        assert_eq!(text.len(), 64);
+        assert_eq!(text.parse::<PerceptualHash>().ok(), Some(hash));
+        assert!(text.to_uppercase().parse::<PerceptualHash>().is_err());
+        assert!(text[..62].parse::<PerceptualHash>().is_err());
+        assert!(format!("{}zz", &text[..62]).parse::<PerceptualHash>().is_err());
+    }
+
+    #[test]
+    fn a_resized_copy_is_the_same_picture_and_another_scene_is_not() {
+        let original = scene(1);
+        let smaller = original.resize_exact(160, 120, FilterType::Triangle);
+        let near = PerceptualHash::of(&original).distance(&PerceptualHash::of(&smaller));
+        assert_eq!(Likeness::of(near), Likeness::Same, "distance {near}");
+        let far = PerceptualHash::of(&original).distance(&PerceptualHash::of(&scene(9)));
+        assert_eq!(Likeness::of(far), Likeness::Different, "distance {far}");
+    }
+}
