@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use image::imageops::FilterType;
-use image::DynamicImage;
+use image::{DynamicImage, GrayImage, RgbImage};
 use image_hasher::{HashAlg, HasherConfig};
 
 /// Width and height of the hash in bits: the picture is shrunk to 17 × 16
@@ -35,7 +35,7 @@ impl PerceptualHash {
             .hash_size(SIDE, SIDE)
             .resize_filter(FilterType::Triangle)
             .to_hasher();
-        let hash = hasher.hash_image(picture);
+        let hash = hasher.hash_image(&grey(picture));
         let mut bytes = [0; BYTES];
         bytes.copy_from_slice(hash.as_bytes());
         Self(bytes)
@@ -53,6 +53,33 @@ impl PerceptualHash {
             .zip(other.0.iter())
             .map(|(a, b)| (a ^ b).count_ones())
             .sum()
+    }
+}
+
+/// The picture's grey levels, computed here rather than by the `image`
+/// crate (whose conversion follows the picture's colour space and may change
+/// between versions): the browser computes exactly this formula, so that
+/// both hash the same grey picture. Rec. 709 weights on the sRGB values,
+/// in integers, alpha ignored.
+fn grey(picture: &DynamicImage) -> GrayImage {
+    let level = |[r, g, b]: [u8; 3]| {
+        let weighted = 2126 * u32::from(r) + 7152 * u32::from(g) + 722 * u32::from(b);
+        image::Luma([(weighted / 10_000) as u8])
+    };
+    let (width, height) = (picture.width(), picture.height());
+    match picture {
+        DynamicImage::ImageLuma8(grey) => grey.clone(),
+        DynamicImage::ImageRgb8(rgb) => {
+            GrayImage::from_fn(width, height, |x, y| level(rgb.get_pixel(x, y).0))
+        }
+        DynamicImage::ImageRgba8(rgba) => GrayImage::from_fn(width, height, |x, y| {
+            let [r, g, b, _] = rgba.get_pixel(x, y).0;
+            level([r, g, b])
+        }),
+        other => {
+            let rgb: RgbImage = other.to_rgb8();
+            GrayImage::from_fn(width, height, |x, y| level(rgb.get_pixel(x, y).0))
+        }
     }
 }
 

@@ -1,0 +1,149 @@
+// The perceptual hash of a picture, computed in the browser exactly as the
+// Rust crate `consent-media` computes it (image_hasher's gradient hash,
+// 16 × 16, triangle filter, on the `image` crate's grey levels), so that a
+// picture hashed on a phone or in the console matches the same picture
+// hashed by the CLI. Only the hash leaves the browser, never the picture.
+//
+// Every arithmetic step is rounded to 32-bit floats (Math.fround) as the
+// Rust code computes in f32: the thumbnail's grey levels are then equal
+// bit for bit, and only differences between JPEG decoders remain (a few
+// bits of 256; the browser test measures them).
+
+/** Width and height of the hash in bits (crate: `SIDE`). */
+const SIDE = 16;
+
+/** The crate's `MAX_PIXELS`: larger pictures are not decoded. */
+export const MAX_PIXELS = 64_000_000;
+
+/** Thrown for a picture this hash does not read, with the crate's code. */
+export class PictureError extends Error {
+  constructor(code, detail) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.code = code;
+  }
+}
+
+const f = Math.fround;
+
+/**
+ * The 64-hex-character perceptual hash of a picture file (a `Blob`).
+ * Throws `PictureError` with code `not_a_picture`, `too_many_pixels` or
+ * `damaged`.
+ */
+export async function perceptualHash(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  } catch {
+    throw new PictureError("not_a_picture");
+  }
+  try {
+    return perceptualHashOfBitmap(bitmap);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** The perceptual hash of a decoded picture (`ImageBitmap` or canvas). */
+export function perceptualHashOfBitmap(bitmap) {
+  const { width, height } = bitmap;
+  if (width * height > MAX_PIXELS) throw new PictureError("too_many_pixels", `${width} × ${height}`);
+  if (width === 0 || height === 0) throw new PictureError("damaged");
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  const rgba = context.getImageData(0, 0, width, height, { colorSpace: "srgb" }).data;
+  return hashOfGrey(grey(rgba, width, height), width, height);
+}
+
+/** The `image` crate's luma: (2126 R + 7152 G + 722 B) / 10000, truncated. */
+function grey(rgba, width, height) {
+  const out = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < out.length; i += 1, p += 4) {
+    out[i] = Math.floor((2126 * rgba[p] + 7152 * rgba[p + 1] + 722 * rgba[p + 2]) / 10000);
+  }
+  return out;
+}
+
+/** Hashes grey levels: shrink to 17 × 16, compare each row's neighbours. */
+export function hashOfGrey(levels, width, height) {
+  const columns = SIDE + 1;
+  const rows = SIDE;
+  const tall = verticalSample(levels, width, height, rows);
+  const small = horizontalSample(tall, width, rows, columns);
+  const bytes = new Uint8Array((SIDE * SIDE) / 8);
+  let bit = 0;
+  for (let y = 0; y < rows; y += 1) {
+    for (let x = 1; x < columns; x += 1) {
+      if (small[y * columns + x - 1] < small[y * columns + x]) bytes[bit >> 3] |= 1 << (bit & 7);
+      bit += 1;
+    }
+  }
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The bits in which two hashes (hex) differ, 0 to 256. */
+export function distance(a, b) {
+  let bits = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    let x = parseInt(a.slice(i, i + 2), 16) ^ parseInt(b.slice(i, i + 2), 16);
+    while (x) {
+      bits += x & 1;
+      x >>= 1;
+    }
+  }
+  return bits;
+}
+
+const triangle = (x) => (Math.abs(x) < 1 ? f(1 - Math.abs(x)) : 0);
+
+/**
+ * The triangle filter's weights for each output position, as the `image`
+ * crate computes them (`imageops::sample`): centre at (out + 0.5) × ratio,
+ * support widened by the ratio when shrinking, weights normalised.
+ */
+function weights(size, newSize) {
+  const ratio = f(size / newSize);
+  const sratio = ratio < 1 ? 1 : ratio;
+  const support = f(1 * sratio);
+  const all = [];
+  for (let out = 0; out < newSize; out += 1) {
+    let centre = f(f(out + 0.5) * ratio);
+    const left = Math.min(Math.max(Math.floor(f(centre - support)), 0), size - 1);
+    const right = Math.min(Math.max(Math.ceil(f(centre + support)), left + 1), size);
+    centre = f(centre - 0.5);
+    const ws = [];
+    let sum = 0;
+    for (let i = left; i < right; i += 1) {
+      const w = triangle(f(f(i - centre) / sratio));
+      ws.push(w);
+      sum = f(sum + w);
+    }
+    all.push({ left, ws: Float32Array.from(ws, (w) => f(w / sum)) });
+  }
+  return all;
+}
+
+function verticalSample(levels, width, height, newHeight) {
+  const out = new Float32Array(width * newHeight);
+  weights(height, newHeight).forEach(({ left, ws }, outY) => {
+    for (let x = 0; x < width; x += 1) {
+      let t = 0;
+      for (let i = 0; i < ws.length; i += 1) t = f(t + f(levels[(left + i) * width + x] * ws[i]));
+      out[outY * width + x] = t;
+    }
+  });
+  return out;
+}
+
+function horizontalSample(tall, width, height, newWidth) {
+  const out = new Uint8Array(newWidth * height);
+  weights(width, newWidth).forEach(({ left, ws }, outX) => {
+    for (let y = 0; y < height; y += 1) {
+      let t = 0;
+      for (let i = 0; i < ws.length; i += 1) t = f(t + f(tall[y * width + left + i] * ws[i]));
+      out[y * newWidth + outX] = Math.round(Math.min(Math.max(t, 0), 255));
+    }
+  });
+  return out;
+}
