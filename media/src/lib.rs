@@ -10,7 +10,7 @@
 //! machine, never a picture.
 //!
 //! The phone and the console compute the same hash in the browser
-//! (`server/web/static/js/console/perceptual_hash.js`); a browser test holds
+//! (`server/web/static/js/fingerprint.js`); a browser test holds
 //! the two equal.
 
 mod perceptual_hash;

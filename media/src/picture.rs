@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 use crate::PerceptualHash;
@@ -111,9 +111,14 @@ pub fn fingerprint_bytes(bytes: &[u8]) -> Result<Fingerprint, PictureError> {
     limits.max_image_width = Some(width);
     limits.max_image_height = Some(height);
     reader.limits(limits);
-    let picture = reader
-        .decode()
-        .map_err(|e| PictureError::Damaged(e.to_string()))?;
+    let damaged = |e: image::ImageError| PictureError::Damaged(e.to_string());
+    let mut decoder = reader.into_decoder().map_err(damaged)?;
+    // A phone stores a portrait photo as landscape pixels with an EXIF
+    // orientation; websites turn the pixels when they recompress. Hashing
+    // the picture as it is shown (as browsers do) matches both.
+    let orientation = decoder.orientation().map_err(damaged)?;
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(damaged)?;
+    picture.apply_orientation(orientation);
     Ok(Fingerprint {
         sha256,
         perceptual: PerceptualHash::of(&picture),
@@ -133,7 +138,7 @@ fn is_heic(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::{DynamicImage, ImageBuffer, Rgb};
+    use image::{ImageBuffer, Rgb};
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let picture = DynamicImage::ImageRgb8(ImageBuffer::from_fn(width, height, |x, y| {

@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod console;
+pub mod pictures;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -32,6 +32,7 @@ pub const CONSOLE_MESSAGES: &str = concat!(
     include_str!("../../web/locales/en/console-comms.ftl"),
     include_str!("../../web/locales/en/console-admin.ftl"),
     include_str!("../../web/locales/en/console-teacher.ftl"),
+    include_str!("../../web/locales/en/console-media.ftl"),
 );
 
 /// A language the app speaks.

@@ -133,6 +133,7 @@ macro_rules! console_pages {
 console_pages! {
     Home: "/console", "console/home.html", "console/common", "console-home-title", EVERYONE;
     Publications: "/console/publications", "console/publications.html", "console/publications", "console-publications-title", COMMUNICATIONS;
+    Media: "/console/media", "console/media.html", "console/media", "console-media-title", COMMUNICATIONS;
     Takedowns: "/console/takedowns", "console/takedowns.html", "console/takedowns", "console-takedowns-title", COMMUNICATIONS;
     Coverage: "/console/coverage", "console/coverage.html", "console/coverage", "console-coverage-title", REPORTERS;
     Audit: "/console/audit", "console/audit.html", "console/audit", "console-audit-title", COMMUNICATIONS;

@@ -152,9 +152,3 @@ function paint(context, bitmap, circles) {
     context.restore();
   }
 }
-
-/** The SHA-256 of `blob` (a file or an edited photo), in hex. */
-export async function sha256(blob) {
-  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}

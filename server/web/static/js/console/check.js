@@ -8,12 +8,14 @@
 
 import { $, api, clearError, fromTemplate, reveal, showError, t } from "./common.js";
 import { cameraAvailable, judge, readPhoto, scanLive } from "./codes.js";
-import { Editor, sha256 } from "./blur.js";
+import { Editor } from "./blur.js";
+import { perceptualHash, perceptualHashOfBitmap, sha256 } from "../fingerprint.js";
 import { explainTeacher, listOf, outcomeWords, purposeName } from "./teacher.js";
 
 /** The page's state: the photo, who is in it, the last check. */
 const state = {
   hash: null,
+  phash: null,
   editor: null,
   people: [],
   scanned: new Map(),
@@ -38,6 +40,9 @@ async function photoChosen(event) {
     return;
   }
   state.hash = await sha256(file);
+  // The perceptual hash lets the media audit find this photo after the
+  // website resized it; a check without it still works.
+  state.phash = phashOf(bitmap);
   // A fresh canvas for each photo, back in the photo's place: the last
   // photo's editor keeps listening to its own.
   const old = $("photo");
@@ -127,8 +132,17 @@ function question() {
 }
 
 /** Checks `hash` for `request` and shows the verdicts; answers the check. */
-async function check(hash, request) {
-  const answer = await api("POST", "/v1/checks", { ...request, media_hash: hash });
+/** The perceptual hash of a decoded photo, or null when it cannot be made. */
+function phashOf(bitmap) {
+  try {
+    return perceptualHashOfBitmap(bitmap);
+  } catch {
+    return null;
+  }
+}
+
+async function check(hash, request, phash) {
+  const answer = await api("POST", "/v1/checks", { ...request, media_hash: hash, media_phash: phash ?? undefined });
   state.check = { ...answer, hash, purpose: request.purpose };
   for (const verdict of answer.verdicts) state.names.set(verdict.person, verdict.display_name ?? t("teacher-erased"));
   const list = $("verdicts");
@@ -160,7 +174,7 @@ async function checkPhoto(event) {
   }
   let refused;
   try {
-    refused = await check(state.hash, request);
+    refused = await check(state.hash, request, state.phash);
   } catch (error) {
     showError(explainTeacher(error));
     return;
@@ -217,7 +231,11 @@ async function blurDone() {
   $("edited-fingerprint").dataset.hash = hash;
   let refused;
   try {
-    refused = await check(hash, { media_kind: "photo", purpose: state.check.purpose, people: still, groups: [], tokens: [] });
+    refused = await check(
+      hash,
+      { media_kind: "photo", purpose: state.check.purpose, people: still, groups: [], tokens: [] },
+      await perceptualHash(photo).catch(() => null),
+    );
   } catch (error) {
     showError(explainTeacher(error), $("blur-error"));
     return;

@@ -92,21 +92,81 @@ async function markTakenDown(publication, button) {
   (next ?? $("empty")).focus();
 }
 
-async function load() {
-  const status = $("status");
+/** A takedown request from the media audit: a picture online that must come down. */
+function mediaRow(takedown) {
+  const tr = document.createElement("tr");
+  tr.id = `media-takedown-${takedown.id}`;
+  const name = takedown.name ?? takedown.sha256;
+  const file = document.createElement("span");
+  file.textContent = name;
+  const hash = document.createElement("span");
+  hash.className = "small break";
+  hash.textContent = t("console-takedowns-hash", { hash: takedown.sha256 });
+  file.append(document.createElement("br"), hash);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button";
+  button.textContent = t("console-takedowns-mark");
+  button.setAttribute("aria-label", t("console-takedowns-media-mark-label", { name }));
+  button.addEventListener("click", () => markMediaTakenDown(takedown, name, button));
+  tr.append(
+    cell(file, true),
+    cell(t(`console-media-finding-${takedown.finding.replaceAll("_", "-")}`)),
+    cell(day(takedown.requested_at)),
+    cell(button),
+  );
+  return tr;
+}
+
+async function markMediaTakenDown(takedown, name, button) {
+  clearError();
+  button.disabled = true;
   try {
-    const flagged = await api("GET", "/v1/publications?flagged=true");
-    status.textContent = "";
-    // Oldest first: the longest without consent; then by publication.
-    const order = (publication) => since(publication) ?? publication.published_at;
-    flagged.sort((a, b) => order(a) - order(b) || a.id - b.id);
-    $("rows").replaceChildren(...flagged.map(row));
-    reveal($("list"));
-    showEmptyWhenDone();
+    await api("POST", `/v1/media/takedowns/${takedown.id}/done`);
   } catch (error) {
-    status.textContent = "";
+    button.disabled = false;
     showError(error);
+    return;
   }
+  const row = $(`media-takedown-${takedown.id}`);
+  const next = row.nextElementSibling?.querySelector("button");
+  row.remove();
+  $("media-done").textContent = t("console-takedowns-media-marked", { name });
+  if ($("media-rows").children.length === 0) {
+    $("media-list").hidden = true;
+    reveal($("media-empty"));
+  }
+  (next ?? $("media-empty")).focus();
+  // Marking a picture that was a publication takes that publication down too.
+  if (takedown.publication) loadPublications();
+}
+
+async function loadMedia() {
+  const { takedowns } = await api("GET", "/v1/media/takedowns");
+  const open = takedowns.filter((takedown) => !takedown.done_at).sort((a, b) => a.requested_at - b.requested_at || a.id - b.id);
+  $("media-rows").replaceChildren(...open.map(mediaRow));
+  if (open.length) reveal($("media-list"));
+  else reveal($("media-empty"));
+}
+
+async function load() {
+  try {
+    await Promise.all([loadPublications(), loadMedia()]);
+  } catch (error) {
+    showError(error);
+  } finally {
+    $("status").textContent = "";
+  }
+}
+
+async function loadPublications() {
+  const flagged = await api("GET", "/v1/publications?flagged=true");
+  // Oldest first: the longest without consent; then by publication.
+  const order = (publication) => since(publication) ?? publication.published_at;
+  flagged.sort((a, b) => order(a) - order(b) || a.id - b.id);
+  $("rows").replaceChildren(...flagged.map(row));
+  reveal($("list"));
+  showEmptyWhenDone();
 }
 
 load();

@@ -1,5 +1,6 @@
-// The perceptual hash of a picture, computed in the browser exactly as the
-// Rust crate `consent-media` computes it (image_hasher's gradient hash,
+// The fingerprints of a picture file, computed in the browser exactly as the
+// Rust crate `consent-media` computes them: the SHA-256 of the file, and the
+// perceptual hash (image_hasher's gradient hash,
 // 16 × 16, triangle filter, on the `image` crate's grey levels), so that a
 // picture hashed on a phone or in the console matches the same picture
 // hashed by the CLI. Only the hash leaves the browser, never the picture.
@@ -11,6 +12,9 @@
 
 /** Width and height of the hash in bits (crate: `SIDE`). */
 const SIDE = 16;
+
+/** The crate's `MAX_FILE_BYTES`: larger files are not read. */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** The crate's `MAX_PIXELS`: larger pictures are not decoded. */
 export const MAX_PIXELS = 64_000_000;
@@ -25,6 +29,24 @@ export class PictureError extends Error {
 
 const f = Math.fround;
 
+/** The SHA-256 of `blob` (a file or an edited photo), in hex. */
+export async function sha256(blob) {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return hex(new Uint8Array(digest));
+}
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * `{sha256, phash}` of a picture file. Throws `PictureError` when the file
+ * is not a picture this reads.
+ */
+export async function fingerprint(file) {
+  if (file.size > MAX_FILE_BYTES) throw new PictureError("file_too_large", `${file.size} bytes`);
+  const [phash, digest] = await Promise.all([perceptualHash(file), sha256(file)]);
+  return { sha256: digest, phash };
+}
+
 /**
  * The 64-hex-character perceptual hash of a picture file (a `Blob`).
  * Throws `PictureError` with code `not_a_picture`, `too_many_pixels` or
@@ -33,7 +55,13 @@ const f = Math.fround;
 export async function perceptualHash(file) {
   let bitmap;
   try {
-    bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    // Turned as its EXIF orientation says, as the crate does: a portrait
+    // from a phone is hashed as it is shown.
+    bitmap = await createImageBitmap(file, {
+      imageOrientation: "from-image",
+      colorSpaceConversion: "none",
+      premultiplyAlpha: "none",
+    });
   } catch {
     throw new PictureError("not_a_picture");
   }
@@ -79,7 +107,7 @@ export function hashOfGrey(levels, width, height) {
       bit += 1;
     }
   }
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(bytes);
 }
 
 /** The bits in which two hashes (hex) differ, 0 to 256. */

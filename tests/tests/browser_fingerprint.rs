@@ -1,5 +1,5 @@
 //! The browser computes the same perceptual hash as the Rust crate: the
-//! console's media audit and check (`/assets/js/perceptual_hash.js`) and the
+//! console's media audit and check (`/assets/js/fingerprint.js`) and the
 //! CLI (`consent-media`) must find the same picture, whoever hashed it.
 //!
 //! For PNG both decoders give the same pixels, so the hashes must be equal
@@ -8,13 +8,12 @@
 //! the distance at which two pictures count as the same.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use std::io::Cursor;
-
 use base64::Engine as _;
 use consent_media::{fingerprint_bytes, Likeness, PerceptualHash};
 use consent_tests::browser::{Browser, Language, Screen};
+use consent_tests::pictures::{encode, scene};
 use consent_tests::{Db, TestServer};
-use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use image::ImageFormat;
 use serde_json::{json, Value};
 
 /// At most this many bits may differ between Chromium's and the crate's
@@ -22,51 +21,49 @@ use serde_json::{json, Value};
 /// the same picture.
 const JPEG_DECODER_BITS: u32 = 6;
 
-/// A photo-like scene: a sky and ground gradient, a sun, figures and a
-/// little noise, so that JPEG has edges and texture to round.
-fn scene(width: u32, height: u32, seed: u32) -> DynamicImage {
-    let mut state = seed.wrapping_mul(2_654_435_761) | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        state
-    };
-    let figures: Vec<(f32, f32, f32, [u8; 3])> = (0..6)
-        .map(|_| {
-            let x = (next() % 1000) as f32 / 1000.0;
-            let y = 0.4 + (next() % 500) as f32 / 1000.0;
-            let r = 0.05 + (next() % 100) as f32 / 1000.0;
-            (x, y, r, [next() as u8, next() as u8, next() as u8])
-        })
-        .collect();
-    let noise: Vec<u8> = (0..4096).map(|_| (next() % 24) as u8).collect();
-    DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
-        let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
-        let grain = noise[((x * 31 + y * 17) % 4096) as usize];
-        let mut pixel = if v < 0.45 {
-            [(90.0 + 100.0 * v) as u8, (140.0 + 80.0 * v) as u8, 230]
-        } else {
-            [(60.0 + 60.0 * u) as u8, (120.0 + 50.0 * v) as u8, 50]
-        };
-        for &(fx, fy, r, colour) in &figures {
-            let (dx, dy) = (u - fx, (v - fy) * height as f32 / width as f32);
-            if dx * dx + dy * dy < r * r {
-                pixel = colour;
-            }
-        }
-        Rgb(pixel.map(|c| c.saturating_add(grain)))
-    }))
-}
-
-fn encode(picture: &DynamicImage, format: ImageFormat) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    picture.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
-    bytes
+/// `jpeg` with an EXIF segment saying its pixels are shown turned by
+/// `orientation` (6: a quarter turn clockwise, as phones store portraits).
+fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
+    let tiff = [
+        b'I',
+        b'I',
+        42,
+        0,
+        8,
+        0,
+        0,
+        0, // little-endian TIFF, first IFD at 8
+        1,
+        0, // one entry
+        0x12,
+        0x01,
+        3,
+        0,
+        1,
+        0,
+        0,
+        0,
+        orientation,
+        0,
+        0,
+        0, // Orientation, SHORT, 1
+        0,
+        0,
+        0,
+        0, // no next IFD
+    ];
+    let length = (2 + 6 + tiff.len()) as u16;
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xff, 0xe1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
 }
 
 const HASH_IN_JS: &str = r#"
-const { perceptualHash } = await import("/assets/js/perceptual_hash.js");
+const { perceptualHash } = await import("/assets/js/fingerprint.js");
 const out = [];
 for (const [type, base64] of args[0]) {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -91,12 +88,11 @@ async fn hashes_in_the_browser(browser: &Browser, files: &[(&str, Vec<u8>)]) -> 
 #[tokio::test]
 async fn the_browser_hashes_pictures_as_the_crate_does() {
     let server = TestServer::start(Db::Sqlite).await.unwrap();
-    let Some(browser) = Browser::open("browser_perceptual_hash", Language::English, Screen::PHONE).await
-    else {
+    let Some(browser) = Browser::open("browser_fingerprint", Language::English, Screen::PHONE).await else {
         return;
     };
     browser
-        .goto(&format!("{}/assets/js/perceptual_hash.js", server.url))
+        .goto(&format!("{}/assets/js/fingerprint.js", server.url))
         .await;
     // Odd sizes, portrait and landscape, a thumbnail smaller than most
     // icons, and exactly the hash's own 17 × 16 (which is copied, not shrunk).
@@ -107,6 +103,25 @@ async fn the_browser_hashes_pictures_as_the_crate_does() {
         files.push(("image/png", encode(&picture, ImageFormat::Png)));
         files.push(("image/jpeg", encode(&picture, ImageFormat::Jpeg)));
     }
+    // A portrait as a phone stores it: landscape pixels and an EXIF
+    // orientation. Both sides hash the picture as shown.
+    let landscape = scene(400, 300, 42);
+    files.push((
+        "image/jpeg",
+        with_orientation(&encode(&landscape, ImageFormat::Jpeg), 6),
+    ));
+    let as_shown = fingerprint_bytes(&encode(&landscape.rotate90(), ImageFormat::Jpeg)).unwrap();
+    let as_stored = fingerprint_bytes(&encode(&landscape, ImageFormat::Jpeg)).unwrap();
+    let turned = fingerprint_bytes(files.last().unwrap().1.as_slice()).unwrap();
+    assert_eq!(
+        Likeness::of(turned.perceptual.distance(&as_shown.perceptual)),
+        Likeness::Same
+    );
+    assert_eq!(
+        Likeness::of(turned.perceptual.distance(&as_stored.perceptual)),
+        Likeness::Different
+    );
+
     let answers = hashes_in_the_browser(&browser, &files).await;
     let mut worst_jpeg = 0;
     for ((kind, bytes), answer) in files.iter().zip(&answers) {
@@ -132,17 +147,12 @@ async fn the_browser_hashes_pictures_as_the_crate_does() {
 #[tokio::test]
 async fn the_browser_refuses_what_is_not_a_picture_with_the_crates_code() {
     let server = TestServer::start(Db::Sqlite).await.unwrap();
-    let Some(browser) = Browser::open(
-        "browser_perceptual_hash_refusals",
-        Language::English,
-        Screen::PHONE,
-    )
-    .await
+    let Some(browser) = Browser::open("browser_fingerprint_refusals", Language::English, Screen::PHONE).await
     else {
         return;
     };
     browser
-        .goto(&format!("{}/assets/js/perceptual_hash.js", server.url))
+        .goto(&format!("{}/assets/js/fingerprint.js", server.url))
         .await;
     let jpeg = encode(&scene(64, 48, 7), ImageFormat::Jpeg);
     let files = [
