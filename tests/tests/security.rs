@@ -689,7 +689,53 @@ async fn csv_cells_that_start_like_a_formula_reach_spreadsheets_as_text(db: Db) 
     assert!(row.contains(",'=1+1,"), "{row}");
 }
 
+async fn only_administrators_see_birth_dates_and_the_schools_numbers(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let created = admin
+        .post(
+            "/v1/people",
+            json!({"kind": "student", "display_name": "Sam de Groot", "group": "3B",
+                   "birth_date": "2011-04-23", "external_id": "L-1042"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let teacher = admin.staff("Tess", "teacher").await;
+    let comms = admin.staff("Cas", "communications").await;
+    for (who, api) in [("teacher", &teacher), ("communications", &comms)] {
+        for answer in [
+            api.get("/v1/people").await,
+            api.get(&format!("/v1/people/{id}")).await,
+        ] {
+            let person = if answer.body.is_array() {
+                answer.body[0].clone()
+            } else {
+                answer.body.clone()
+            };
+            assert_eq!(person["display_name"], json!("Sam de Groot"), "{who}: {answer:?}");
+            assert_eq!(person["group"], json!("3B"), "{who}: {answer:?}");
+            assert_eq!(
+                person["birth_date"],
+                Value::Null,
+                "{who} sees a birth date: {answer:?}"
+            );
+            assert_eq!(
+                person["external_id"],
+                Value::Null,
+                "{who} sees the school's number: {answer:?}"
+            );
+        }
+    }
+    let listed = admin.get("/v1/people").await;
+    assert_eq!(listed.body[0]["birth_date"], json!("2011-04-23"), "{listed:?}");
+    assert_eq!(listed.body[0]["external_id"], json!("L-1042"), "{listed:?}");
+}
+
 on_both_databases!(
+    only_administrators_see_birth_dates_and_the_schools_numbers,
     csv_cells_that_start_like_a_formula_reach_spreadsheets_as_text,
     each_role_reaches_only_its_endpoints,
     one_school_never_sees_another_schools_data,

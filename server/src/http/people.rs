@@ -22,7 +22,7 @@ use super::schemas;
 use super::school::checked_text;
 use super::{now_unix, AppState};
 use crate::policy::parse_date;
-use crate::store::{DeviceKey, Imported, NewPerson, Person, PersonKind, Store, StoreError};
+use crate::store::{DeviceKey, Imported, NewPerson, Person, PersonKind, StaffRole, Store, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -159,7 +159,7 @@ struct PeopleFilter {
     security(("bearer" = [])),
     params(PeopleFilter),
     responses(
-        (status = 200, description = "The people, erased ones included.", body = Vec<schemas::Person>),
+        (status = 200, description = "The people, erased ones included. Birth dates and external ids only for administrators.", body = Vec<schemas::Person>),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized)
     )
@@ -174,7 +174,28 @@ async fn list_people(
         .as_deref()
         .map(|group| group_name("bad_query", group))
         .transpose()?;
-    Ok(Json(state.store.people(staff.member.school, group).await?))
+    let people = state.store.people(staff.member.school, group).await?;
+    Ok(Json(
+        people
+            .into_iter()
+            .map(|person| seen_by(staff.member.role, person))
+            .collect(),
+    ))
+}
+
+/// What a staff member sees of a person: administrators keep the school's
+/// records and see all of them; teachers and communications staff need to
+/// know who someone is (name, group), not their birth date or the school's
+/// own number for them (GDPR art. 5(1)(c), data minimisation).
+fn seen_by(role: StaffRole, person: Person) -> Person {
+    if role == StaffRole::Admin {
+        return person;
+    }
+    Person {
+        birth_date: None,
+        external_id: None,
+        ..person
+    }
 }
 
 /// A group name as a filter or a check names it. Stored names are checked
@@ -209,7 +230,8 @@ async fn show_person(
     staff: Staff<AnyStaff>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Person>> {
-    Ok(Json(path_person(&state, staff.member.school, &id).await?))
+    let person = path_person(&state, staff.member.school, &id).await?;
+    Ok(Json(seen_by(staff.member.role, person)))
 }
 
 /// Erases a person's personal data (GDPR art. 17). The log stays verifiable:
