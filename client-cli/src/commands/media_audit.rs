@@ -454,6 +454,12 @@ async fn take_down(client: &Client, files: &mut [Audited], bar: &ProgressBar) {
     }
 }
 
+/// `text` on one line: decoders end their messages with a newline, and a
+/// file name may hold one; either would break a table's row.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `text` cut to at most `chars` characters.
 fn truncated(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
@@ -463,7 +469,13 @@ fn truncated(text: &str, chars: usize) -> String {
 fn finding_text(file: &Audited) -> String {
     let matched = match &file.result {
         Ok(matched) => matched,
-        Err(problem) => return format!("not read: {problem} ({})", problem.code()),
+        Err(problem) => {
+            return format!(
+                "not read: {} ({})",
+                one_line(&problem.to_string()),
+                problem.code()
+            )
+        }
     };
     let found = &matched.found;
     let mut text = match (found.finding, found.distance) {
@@ -574,13 +586,14 @@ fn print_report(files: &[Audited], took_down: bool) {
             ),
             Err(_) => ("-".into(), "-".into(), "-".into()),
         };
-        table.row(vec![
-            file.display_path(),
-            finding_text(file),
-            check,
-            published,
-            people,
-        ]);
+        // A control character in a file name would break the row (or
+        // move the cursor); the table shows it as `?`, JSON and CSV as is.
+        let path: String = file
+            .display_path()
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        table.row(vec![path, finding_text(file), check, published, people]);
     }
     table.print();
     let must_come_down = summary.never_checked + summary.consent_withdrawn + summary.refused_at_check;
@@ -616,7 +629,7 @@ fn report_json(files: &[Audited]) -> serde_json::Value {
             Err(problem) => unreadable.push(json!({
                 "path": file.display_path(),
                 "code": problem.code(),
-                "message": problem.to_string(),
+                "message": one_line(&problem.to_string()),
             })),
         }
     }
@@ -696,7 +709,7 @@ fn write_csv(files: &[Audited]) -> Result<()> {
                 let mut row = vec![file.display_path(), "not_read".into()];
                 row.resize(CSV_HEADER.len() - 2, String::new());
                 row.push(problem.code().into());
-                row.push(problem.to_string());
+                row.push(one_line(&problem.to_string()));
                 row
             }
         };
