@@ -71,6 +71,20 @@ as comms publications --csv | grep -q ",website,website,photo,https://school.exa
 as comms audit verify
 as comms report coverage --purpose website --csv
 
+step "Communications audits a copy of the website: the picture never checked goes on the takedown list"
+mkdir -p "$work/website"
+cp "$work/sam-consent.png" "$work/class-photo.jpg" "$work/website/"
+expect_exit 3 as comms audit media "$work/website"
+set +e; audit=$(as comms audit media "$work/website" --csv); got=$?; set -e
+[ "$got" -eq 3 ] || fail "the audit of a picture never checked exited $got, expected 3"
+grep -q "sam-consent.png,never_checked," <<< "$audit" || fail "the never-checked picture is not reported"
+grep -q "class-photo.jpg,not_read," <<< "$audit" || fail "the file that is not a picture has no line"
+expect_exit 3 as comms audit media "$work/website" --take-down
+takedown=$(as comms audit takedowns --open --json | number id)
+[ -n "$takedown" ] || fail "the never-checked picture is not on the takedown list"
+as comms audit takedowns
+as comms audit takedown-done "$takedown"
+
 step "Sam loses their phone: the school cuts it off; Sam gives consent again from the new one"
 lost_token=$(as sam grant --media photo,video --purpose website,yearbook --json | field token_id)
 as sam show "$lost_token" --png "$work/lost-consent.png"

@@ -267,7 +267,9 @@ pub async fn media(ctx: &Ctx, args: AuditMediaArgs) -> Result<Done> {
     let mut hashing = Hashing::start(args.paths.clone())?;
     let mut files: Vec<Audited> = Vec::new();
     let mut batch: Vec<(PathBuf, Fingerprint)> = Vec::with_capacity(FILES_PER_REQUEST);
-    let terminal = std::io::stderr().is_terminal() && !ctx.json() && !args.csv;
+    // The bar is on standard error, so it shows beside --json and --csv
+    // written to a file, and never when standard error is not a terminal.
+    let terminal = std::io::stderr().is_terminal();
     let mut bar_shown = false;
     while let Some(hashed) = hashing.next().await {
         let found = hashing.found();
