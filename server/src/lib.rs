@@ -6,6 +6,7 @@ pub mod config;
 mod connections;
 pub mod data_dir;
 pub mod http;
+pub mod media_audit;
 pub mod policy;
 pub mod retention;
 pub mod signed_heads;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
+use consent_media::PerceptualHash;
 use consent_protocol::{
     verify_grants_remembering, Hash256, MediaKind, Outcome, Purpose, Receipt, ReceiptId, SignedGrant,
     SignedReceipt, SubjectId, Verdict, MAX_VERDICTS,
@@ -24,7 +25,7 @@ use super::people::{group_name, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{publication_standing, verdict, Question, Standing, Subject};
-use crate::store::{Person, PersonKind, School, StoreError};
+use crate::store::{Person, PersonKind, ReceiptToStore, School, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default().routes(routes!(check))
@@ -38,6 +39,14 @@ pub struct CheckRequest {
     /// SHA-256 of the media file, hex (the file itself never leaves the device).
     #[schema(value_type = schemas::Sha256)]
     pub media_hash: String,
+    /// The perceptual hash of the picture (optional; photos only), so that
+    /// the media audit finds it again after a website resized and
+    /// recompressed it. It is kept beside the receipt, not signed in it, and
+    /// purged with it; it reveals nothing usable about a face (see
+    /// docs/security.md, "The perceptual hash").
+    #[serde(default)]
+    #[schema(value_type = Option<schemas::PerceptualHash>)]
+    pub media_phash: Option<String>,
     /// `photo`, `video` or `audio`.
     #[schema(value_type = schemas::MediaKind)]
     pub media_kind: String,
@@ -135,10 +144,36 @@ async fn check(
             "media_hash is the SHA-256 of the file, 64 hex characters",
         )
     })?;
+    let media_phash = request
+        .media_phash
+        .as_deref()
+        .map(|text| {
+            text.parse::<PerceptualHash>().map_err(|_| {
+                ApiError::bad_request(
+                    "bad_media_phash",
+                    "media_phash is the picture's perceptual hash, 64 lowercase hex characters",
+                )
+            })
+        })
+        .transpose()?;
     let question = question(&request.media_kind, &request.purpose)?;
     let people = resolve_people(&state, &school, &request).await?;
-    let answer = decide(&state, &school, staff.member.id, media_hash, &people, &question).await?;
+    let media = CheckedMedia {
+        hash: media_hash,
+        phash: media_phash,
+    };
+    let answer = decide(&state, &school, staff.member.id, media, &people, &question).await?;
     Ok(Json(answer))
+}
+
+/// The recording a decision is about: its file's SHA-256, and the
+/// perceptual hash of the picture when the client sent one.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedMedia {
+    /// The SHA-256 of the file, signed into the receipt.
+    pub hash: Hash256,
+    /// The picture's perceptual hash, stored beside the receipt.
+    pub phash: Option<PerceptualHash>,
 }
 
 /// Evaluates, signs and records a decision on `people`.
@@ -146,7 +181,7 @@ pub async fn decide(
     state: &AppState,
     school: &School,
     staff: i64,
-    media_hash: Hash256,
+    media: CheckedMedia,
     people: &[Person],
     question: &Question,
 ) -> ApiResult<CheckAnswer> {
@@ -155,17 +190,19 @@ pub async fn decide(
         id: ReceiptId::random(&mut OsRng),
         school: school.id,
         checked_at: question.now,
-        media_hash,
+        media_hash: media.hash,
         media_kind: question.media_kind,
         purpose: question.purpose,
         verdicts: verdicts.clone(),
         key: state.key_id(),
     };
     let signed = SignedReceipt::sign(receipt, &state.signing_key)?;
-    state
-        .receipts
-        .commit(&state.store, signed.clone(), staff, now_unix())
-        .await?;
+    let to_store = ReceiptToStore {
+        receipt: signed.clone(),
+        media_phash: media.phash,
+        staff,
+    };
+    state.receipts.commit(&state.store, to_store, now_unix()).await?;
     let names: BTreeMap<SubjectId, Option<String>> = people
         .iter()
         .map(|person| (person.id, person.display_name.clone()))

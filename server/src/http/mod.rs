@@ -11,6 +11,7 @@ mod devices;
 pub mod error;
 pub(crate) mod extract;
 mod groups;
+mod media;
 mod openapi;
 mod people;
 mod public;
@@ -119,6 +120,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(publications::router())
         .merge(channels::router())
         .merge(audit::router())
+        .merge(media::router())
 }
 
 /// The whole API, and beside it (outside `/v1`, not in the OpenAPI

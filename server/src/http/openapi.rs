@@ -62,7 +62,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (name = "consent", description = "Consent tokens and revocations, and the data offline verifiers carry."),
         (name = "checks", description = "Checking a recording, or one scanned code, against consent."),
         (name = "publications", description = "Publications, their audit against consent now, takedowns."),
-        (name = "audit", description = "The hash-chained audit log and consent coverage reports.")
+        (name = "audit", description = "The hash-chained audit log and consent coverage reports."),
+        (name = "media", description = "The media audit: published files (their hashes, never the pictures) held against checks, publications and consent now; takedown requests.")
     )
 )]
 pub struct ApiDoc;

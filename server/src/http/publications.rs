@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::channels::known_channel;
-use super::checks::{decide, judge, CheckAnswer};
+use super::checks::{decide, judge, CheckAnswer, CheckedMedia};
 use super::csv_export::csv_response;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auditors, Json, Path, Publishers, Query, Staff};
@@ -105,6 +105,12 @@ async fn publish(
         .transpose()?;
     let earlier = state.store.receipt(school.id, receipt_id).await?;
     let earlier = earlier.unverified();
+    // The publish-time receipt is of the same picture: it keeps the
+    // perceptual hash, so that the audit finds the published copy by it.
+    let media = CheckedMedia {
+        hash: earlier.media_hash,
+        phash: state.store.media_phash_of(school.id, receipt_id).await?,
+    };
     // A check for the website says nothing about Instagram: the channel's
     // purpose must be the one the receipt's check was for.
     if channel.purpose != earlier.purpose {
@@ -122,15 +128,7 @@ async fn publish(
         purpose: channel.purpose,
         now: now(),
     };
-    let check = decide(
-        &state,
-        &school,
-        staff.member.id,
-        earlier.media_hash,
-        &people,
-        &question,
-    )
-    .await?;
+    let check = decide(&state, &school, staff.member.id, media, &people, &question).await?;
     if !check.allowed {
         let receipt = consent_protocol::SignedReceipt::from_text(&check.receipt)?;
         return Err(ApiError::ConsentMissing {

@@ -69,6 +69,16 @@ hex_text!(
     64
 );
 hex_text!(
+    /// A picture's perceptual hash: 256 signs of brightness differences
+    /// between neighbouring cells of a 17 × 16 grey thumbnail, as 64
+    /// lowercase hexadecimal characters. It answers only "is this the same
+    /// picture" (resized or recompressed): no colour, no detail finer than
+    /// about a sixteenth of the picture, and it cannot be turned back into a
+    /// recognisable image.
+    PerceptualHash,
+    64
+);
+hex_text!(
     /// An Ed25519 public key: 64 lowercase hexadecimal characters.
     PublicKey,
     64
@@ -602,3 +612,47 @@ impl PartialSchema for PngImage {
 }
 
 impl ToSchema for PngImage {}
+
+/// What a media audit found about a published file.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// Checked, everyone in it was allowed, and everyone's consent still stands.
+    ConsentHolds,
+    /// Checked and allowed, but someone's consent no longer stands (withdrawn,
+    /// expired, signed on a device since lost, ...).
+    ConsentWithdrawn,
+    /// Checked, and the check did not allow everyone in it; yet it is online.
+    RefusedAtCheck,
+    /// No check of this picture was found: it was published without one.
+    NeverChecked,
+    /// Perhaps a checked picture (a near perceptual hash): a person should look.
+    Uncertain,
+}
+
+/// A request to take a published picture down, and whether it was done.
+#[derive(Serialize, ToSchema)]
+pub struct Takedown {
+    /// Its id.
+    id: i64,
+    /// SHA-256 of the published file.
+    sha256: Sha256,
+    /// The file's name, as the audit showed it.
+    #[schema(required = true)]
+    name: Option<String>,
+    /// What the audit found.
+    finding: Finding,
+    /// The publication to take down, if it names one.
+    #[schema(required = true)]
+    publication: Option<i64>,
+    /// When it was asked for (Unix seconds).
+    requested_at: i64,
+    /// The staff member who asked (their id).
+    requested_by: i64,
+    /// When it was done, if it was.
+    #[schema(required = true)]
+    done_at: Option<i64>,
+    /// The staff member who did it (their id).
+    #[schema(required = true)]
+    done_by: Option<i64>,
+}

@@ -1,5 +1,5 @@
-//! The audit log: every grant, revocation, key change, check, publication and
-//! takedown, hash-chained per school (see `docs/protocol.md`).
+//! The audit log: every grant, revocation, key change, check, publication,
+//! takedown and takedown request, hash-chained per school (see `docs/protocol.md`).
 
 use consent_protocol::{next_head, Hash256, KeyId, ReceiptId, SchoolId, SubjectId};
 use serde::Serialize;
@@ -114,6 +114,24 @@ pub enum LogEvent {
     TakeDown {
         /// The publication.
         publication: i64,
+    },
+    /// Communications asked for a published picture to be taken down, after
+    /// a media audit. The file's name is not logged: it may name a person.
+    TakedownRequested {
+        /// The request.
+        takedown: i64,
+        /// The SHA-256 of the published file.
+        sha256: Hash256,
+        /// What the audit found (`never_checked`, `consent_withdrawn`, ...).
+        finding: String,
+        /// The publication it names, if any.
+        publication: Option<i64>,
+    },
+    /// A takedown request was carried out. When it named a publication that
+    /// was still up, a `take_down` entry for it follows in the same commit.
+    TakedownDone {
+        /// The request.
+        takedown: i64,
     },
     /// Records older than the school's retention period were removed.
     RecordsPurged {

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use consent_media::PerceptualHash;
 use consent_protocol::{SchoolId, SignedReceipt};
 use tokio::sync::oneshot;
 
@@ -24,10 +25,21 @@ use super::{placeholders, Store, StoreError, StoreResult};
 /// The most receipts one transaction commits; more wait for the next group.
 const MAX_GROUP: usize = 128;
 
+/// A signed receipt to store, with what is kept beside it.
+#[derive(Clone, Debug)]
+pub struct ReceiptToStore {
+    /// The signed receipt.
+    pub receipt: SignedReceipt,
+    /// The perceptual hash of the checked picture, when the client sent
+    /// one; kept beside the receipt (not signed in it) for the media audit.
+    pub media_phash: Option<PerceptualHash>,
+    /// The staff member who checked.
+    pub staff: i64,
+}
+
 /// A receipt waiting for its group's commit.
 struct Queued {
-    receipt: SignedReceipt,
-    staff: i64,
+    receipt: ReceiptToStore,
     now: i64,
     done: oneshot::Sender<StoreResult<()>>,
 }
@@ -46,24 +58,17 @@ impl ReceiptQueue {
         self.schools.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Stores `receipt` (by staff member `staff`) and logs the check, with
-    /// whichever other receipts of its school are waiting, and returns once
-    /// it is durable.
+    /// Stores `receipt` and logs the check, with whichever other receipts
+    /// of its school are waiting, and returns once it is durable.
     pub async fn commit(
         self: &Arc<Self>,
         store: &Store,
-        receipt: SignedReceipt,
-        staff: i64,
+        receipt: ReceiptToStore,
         now: i64,
     ) -> StoreResult<()> {
-        let school = receipt.unverified().school;
+        let school = receipt.receipt.unverified().school;
         let (done, committed) = oneshot::channel();
-        let queued = Queued {
-            receipt,
-            staff,
-            now,
-            done,
-        };
+        let queued = Queued { receipt, now, done };
         let start_writer = {
             let mut schools = self.lock();
             match schools.get_mut(&school) {
@@ -114,10 +119,7 @@ impl Writer {
                 let take = waiting.len().min(MAX_GROUP);
                 waiting.drain(..take).collect()
             };
-            let receipts: Vec<(&SignedReceipt, i64)> = group
-                .iter()
-                .map(|queued| (&queued.receipt, queued.staff))
-                .collect();
+            let receipts: Vec<&ReceiptToStore> = group.iter().map(|queued| &queued.receipt).collect();
             let now = group.iter().map(|queued| queued.now).max().unwrap_or_default();
             match store.insert_receipts(self.school, &receipts, now).await {
                 Ok(()) => {
@@ -135,7 +137,7 @@ impl Writer {
                 Err(_) => {
                     for queued in group {
                         let result = store
-                            .insert_receipts(self.school, &[(&queued.receipt, queued.staff)], queued.now)
+                            .insert_receipts(self.school, &[&queued.receipt], queued.now)
                             .await;
                         let _ = queued.done.send(result);
                     }
@@ -158,11 +160,12 @@ impl Drop for Writer {
 
 impl Store {
     /// Stores signed receipts of one school (each with the staff member who
-    /// checked) and logs each check, in one transaction.
+    /// checked and the picture's perceptual hash) and logs each check, in
+    /// one transaction.
     pub async fn insert_receipts(
         &self,
         school: SchoolId,
-        receipts: &[(&SignedReceipt, i64)],
+        receipts: &[&ReceiptToStore],
         now: i64,
     ) -> StoreResult<()> {
         if receipts.is_empty() {
@@ -171,33 +174,35 @@ impl Store {
         let rows_per_statement = self.engine.rows_per_statement();
         let events: Vec<LogEvent> = receipts
             .iter()
-            .map(|(receipt, _)| LogEvent::Check {
-                receipt: receipt.to_text(),
+            .map(|stored| LogEvent::Check {
+                receipt: stored.receipt.to_text(),
             })
             .collect();
         let mut tx = self.pool.begin().await?;
         append_all(&mut tx, school, &events, now, rows_per_statement).await?;
         for chunk in receipts.chunks(rows_per_statement) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|row| format!("({})", placeholders(row * 6 + 1, 6)))
+                .map(|row| format!("({})", placeholders(row * 7 + 1, 7)))
                 .collect();
             let sql = format!(
-                "INSERT INTO receipts (id, school_id, receipt, media_hash, checked_at, staff_id) VALUES {}",
+                "INSERT INTO receipts (id, school_id, receipt, media_hash, media_phash, checked_at, staff_id) \
+                 VALUES {}",
                 values.join(", ")
             );
             let mut insert = sqlx::query(&sql).persistent(chunk.len() <= super::log::PERSISTENT_ROWS);
-            for (receipt, staff) in chunk {
-                let claims = receipt.unverified();
+            for stored in chunk {
+                let claims = stored.receipt.unverified();
                 if claims.school != school {
                     return Err(StoreError::Conflict("a receipt of another school"));
                 }
                 insert = insert
                     .bind(claims.id.to_string())
                     .bind(i64::from(claims.school.0))
-                    .bind(receipt.to_bytes())
+                    .bind(stored.receipt.to_bytes())
                     .bind(claims.media_hash.to_string())
+                    .bind(stored.media_phash.map(|phash| phash.to_string()))
                     .bind(i64::from(claims.checked_at.as_unix()))
-                    .bind(*staff);
+                    .bind(stored.staff);
             }
             insert.execute(&mut *tx).await?;
         }

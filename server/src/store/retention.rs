@@ -3,8 +3,10 @@
 //! A record is purged once it has stopped mattering for longer than the
 //! school's `retention_days`: a publication taken down that long ago, a check
 //! that long ago that no standing publication relies on, a consent token that
-//! ended that long ago and that no publication names. Enrollment codes go as
-//! soon as they are used or expired. The audit log is not purged: it holds
+//! ended that long ago and that no publication names, a takedown request
+//! done that long ago. A check's perceptual hash is stored in its receipt's
+//! row and goes with it. Enrollment codes go as soon as they are used or
+//! expired. The audit log is not purged: it holds
 //! ids, hashes and signed objects, never names, and stays whole so that it
 //! keeps verifying; each purge is itself logged, with what it removed.
 
@@ -26,6 +28,8 @@ pub struct Purged {
     pub grants: u64,
     /// Enrollment codes used or expired.
     pub enrollment_codes: u64,
+    /// Takedown requests done before the cut-off.
+    pub takedowns: u64,
 }
 
 impl Purged {
@@ -68,6 +72,24 @@ impl Store {
         let cutoff = now.saturating_sub(retention_days.saturating_mul(SECONDS_PER_DAY));
         let school_id = i64::from(school.0);
 
+        let takedowns = execute(
+            &mut tx,
+            "DELETE FROM media_takedowns WHERE school_id = $1 AND done_at < $2",
+            school_id,
+            cutoff,
+        )
+        .await?;
+        // An open request may name a publication taken down otherwise (by
+        // `POST /v1/publications/{id}/takedown`) and purged now: it keeps
+        // its file's hash and finding, and loses only the reference.
+        execute(
+            &mut tx,
+            "UPDATE media_takedowns SET publication_id = NULL WHERE school_id = $1 AND publication_id IN \
+             (SELECT id FROM publications WHERE school_id = $1 AND taken_down_at < $2)",
+            school_id,
+            cutoff,
+        )
+        .await?;
         execute(
             &mut tx,
             "DELETE FROM publication_people WHERE publication_id IN \
@@ -107,6 +129,7 @@ impl Store {
                 now,
             )
             .await?,
+            takedowns,
         };
         if !purged.is_empty() {
             append(
