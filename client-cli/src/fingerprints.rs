@@ -7,6 +7,7 @@
 //! thread, each thread holds one file, and at most [`WAITING_RESULTS`]
 //! fingerprints wait to be read. The caller keeps only what it needs.
 
+use std::io::Read;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use consent_media::{Fingerprint, PictureError};
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use walkdir::WalkDir;
 
@@ -71,12 +73,16 @@ pub enum Hashed {
         /// Its SHA-256 and perceptual hash.
         fingerprint: Fingerprint,
     },
-    /// A file that was not fingerprinted, and why.
+    /// A file that was not read as a picture, and why.
     NotRead {
         /// The file, as found under the path the user named.
         path: PathBuf,
         /// Why.
         problem: FileProblem,
+        /// The SHA-256 of a file that could be read, though not as a
+        /// picture (a video, a HEIC photo): a check of that very file still
+        /// finds it.
+        sha256: Option<[u8; 32]>,
     },
 }
 
@@ -151,11 +157,19 @@ fn fingerprint_each(jobs: &Mutex<Receiver<PathBuf>>, results: &mpsc::Sender<Hash
         // goes on.
         let hashed = match std::panic::catch_unwind(|| consent_media::fingerprint_file(&path)) {
             Ok(Ok(fingerprint)) => Hashed::Picture { path, fingerprint },
-            Ok(Err(problem)) => Hashed::NotRead {
-                path,
-                problem: problem.into(),
-            },
+            Ok(Err(problem)) => {
+                let sha256 = match problem {
+                    PictureError::Unreadable(_) => None,
+                    _ => sha256_of_file(&path).ok(),
+                };
+                Hashed::NotRead {
+                    path,
+                    problem: problem.into(),
+                    sha256,
+                }
+            }
             Err(_) => Hashed::NotRead {
+                sha256: sha256_of_file(&path).ok(),
                 path,
                 problem: FileProblem::ReaderFailed,
             },
@@ -163,6 +177,21 @@ fn fingerprint_each(jobs: &Mutex<Receiver<PathBuf>>, results: &mpsc::Sender<Hash
         if results.blocking_send(hashed).is_err() {
             return;
         }
+    }
+}
+
+/// The SHA-256 of a file, read in pieces: a video of gigabytes is never
+/// held in memory.
+fn sha256_of_file(path: &Path) -> std::io::Result<[u8; 32]> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(hasher.finalize().into());
+        }
+        hasher.update(&buffer[..read]);
     }
 }
 
@@ -209,7 +238,13 @@ fn walk(paths: &[PathBuf], jobs: &SyncSender<PathBuf>, results: &mpsc::Sender<Ha
                 }
                 Some(Err((path, problem))) => {
                     found.fetch_add(1, Ordering::Relaxed);
-                    results.blocking_send(Hashed::NotRead { path, problem }).is_ok()
+                    results
+                        .blocking_send(Hashed::NotRead {
+                            path,
+                            problem,
+                            sha256: None,
+                        })
+                        .is_ok()
                 }
             };
             if !sent {
@@ -276,7 +311,7 @@ mod tests {
         while let Some(hashed) = hashing.next().await {
             seen.push(match hashed {
                 Hashed::Picture { path, .. } => (path.display().to_string(), None),
-                Hashed::NotRead { path, problem } => (path.display().to_string(), Some(problem.code())),
+                Hashed::NotRead { path, problem, .. } => (path.display().to_string(), Some(problem.code())),
             });
         }
         assert_eq!(
@@ -350,6 +385,21 @@ mod tests {
         }
         let seen = all(vec![dir.path().to_path_buf()], 1).await;
         assert_eq!(seen, vec![(pipe.display().to_string(), Some("not_a_file"))]);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_picture_keeps_its_sha256_to_be_found_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("match.mp4");
+        std::fs::write(&video, b"a video, as far as this test goes").unwrap();
+        let mut hashing = Hashing::start_with(vec![video], 1).unwrap();
+        let Some(Hashed::NotRead { problem, sha256, .. }) = hashing.next().await else {
+            panic!("a video is not read as a picture");
+        };
+        assert_eq!(problem.code(), "not_a_picture");
+        let expected: [u8; 32] = Sha256::digest(b"a video, as far as this test goes").into();
+        assert_eq!(sha256, Some(expected));
+        assert!(hashing.next().await.is_none());
     }
 
     #[tokio::test]

@@ -128,7 +128,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     let comms = staff_member(&server, &admin, "Cas", "communications").await;
     enrolled(&server, &admin, &sam)
         .await
-        .run(&["grant", "--media", "photo", "--purpose", "website"])
+        .run(&["grant", "--media", "photo,video", "--purpose", "website"])
         .await
         .ok();
     let nina_phone = enrolled(&server, &admin, &nina).await;
@@ -153,6 +153,10 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
         None,
         "Omar never consented"
     );
+    // A video is checked by its SHA-256 alone; the audit finds that very file.
+    let clip = teacher.file("clip.mp4");
+    std::fs::write(&clip, b"\0\0\0\x18ftypmp42 a video of the match").unwrap();
+    check(&teacher, &clip, &[&sam]).await.unwrap();
     // Nina withdraws her consent after the choir photo went online.
     nina_phone.run(&["revoke", "--all"]).await.ok();
 
@@ -165,6 +169,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     copy(&trip, &site.join("news/trip.png"));
     save_jpeg(&scene(4), &site.join("news/never-checked.jpg"), 80);
     std::fs::write(site.join("news/credits.txt"), "photos: Tess\n").unwrap();
+    copy(&clip, &site.join("news/clip.mp4"));
     let whole = std::fs::read(&sports_day).unwrap();
     std::fs::write(site.join("news/cut-off.jpg"), &whole[..300]).unwrap();
     copy(&sports_day, &site.join(".thumbnails/sports-day.jpg"));
@@ -183,6 +188,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
             "2025/sports-day-320.jpg",
             "2025/sports-day.jpg",
             "news/choir.jpg",
+            "news/clip.mp4",
             "news/credits.txt",
             "news/cut-off.jpg",
             "news/never-checked.jpg",
@@ -215,10 +221,14 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     assert_eq!(never["finding"], "never_checked", "{never}");
     assert_eq!(never["check"], Value::Null);
     assert_eq!(files[&path("news/credits.txt")]["code"], "not_a_picture");
+    let video = &files[&path("news/clip.mp4")];
+    assert_eq!(video["finding"], "consent_holds", "{video}");
+    assert_eq!(video["match"], "exact");
+    assert_eq!(video["check"]["media_kind"], "video");
     assert_eq!(files[&path("news/cut-off.jpg")]["code"], "damaged");
     assert_eq!(
         report["summary"],
-        serde_json::json!({"files": 7, "consent_holds": 2, "consent_withdrawn": 1, "refused_at_check": 1,
+        serde_json::json!({"files": 8, "consent_holds": 3, "consent_withdrawn": 1, "refused_at_check": 1,
                            "never_checked": 1, "uncertain": 0, "not_read": 2})
     );
 
@@ -227,8 +237,8 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     let lines: Vec<&str> = text.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "7 files: 1 never checked, 1 consent since withdrawn, 1 refused at the check, 0 uncertain, \
-         2 not read, 2 consent holds.",
+        "8 files: 1 never checked, 1 consent since withdrawn, 1 refused at the check, 0 uncertain, \
+         2 not read, 3 consent holds.",
         "{text:#?}"
     );
     assert!(lines[1].trim_start().starts_with("FILE"), "{text:#?}");
@@ -263,7 +273,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
         .iter()
         .map(|row| (row[column("path")].to_owned(), row[column("finding")].to_owned()))
         .collect();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 8);
     assert_eq!(findings[&path("news/choir.jpg")], "consent_withdrawn");
     assert_eq!(findings[&path("news/cut-off.jpg")], "not_read");
 

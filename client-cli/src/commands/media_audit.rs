@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use consent_media::{Fingerprint, PerceptualHash};
+use consent_media::PerceptualHash;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -169,9 +169,10 @@ struct Audited {
     result: Result<Matched, FileProblem>,
 }
 
-/// A picture the server answered for.
+/// A file the server answered for: a picture, or a file not read as one
+/// that is the very file of a check (a video checked as it is online).
 struct Matched {
-    phash: PerceptualHash,
+    phash: Option<PerceptualHash>,
     found: FileFound,
     takedown_request: Option<TakedownRequest>,
 }
@@ -266,7 +267,7 @@ pub async fn media(ctx: &Ctx, args: AuditMediaArgs) -> Result<Done> {
     let bar = progress_bar();
     let mut hashing = Hashing::start(args.paths.clone())?;
     let mut files: Vec<Audited> = Vec::new();
-    let mut batch: Vec<(PathBuf, Fingerprint)> = Vec::with_capacity(FILES_PER_REQUEST);
+    let mut batch: Vec<ToAudit> = Vec::with_capacity(FILES_PER_REQUEST);
     // The bar is on standard error, so it shows beside --json and --csv
     // written to a file, and never when standard error is not a terminal.
     let terminal = std::io::stderr().is_terminal();
@@ -279,17 +280,38 @@ pub async fn media(ctx: &Ctx, args: AuditMediaArgs) -> Result<Done> {
         }
         bar.set_length(found);
         bar.inc(1);
-        match hashed {
-            Hashed::Picture { path, fingerprint } => {
-                batch.push((path, fingerprint));
-                if batch.len() == FILES_PER_REQUEST {
-                    audit_batch(&client, &mut batch, &mut files).await?;
-                }
-            }
-            Hashed::NotRead { path, problem } => files.push(Audited {
+        let to_audit = match hashed {
+            Hashed::Picture { path, fingerprint } => ToAudit {
                 path,
-                result: Err(problem),
-            }),
+                sha256: fingerprint.sha256,
+                phash: Some(fingerprint.perceptual),
+                problem: None,
+            },
+            Hashed::NotRead {
+                path,
+                problem,
+                sha256: Some(sha256),
+            } => ToAudit {
+                path,
+                sha256,
+                phash: None,
+                problem: Some(problem),
+            },
+            Hashed::NotRead {
+                path,
+                problem,
+                sha256: None,
+            } => {
+                files.push(Audited {
+                    path,
+                    result: Err(problem),
+                });
+                continue;
+            }
+        };
+        batch.push(to_audit);
+        if batch.len() == FILES_PER_REQUEST {
+            audit_batch(&client, &mut batch, &mut files).await?;
         }
     }
     audit_batch(&client, &mut batch, &mut files).await?;
@@ -344,23 +366,31 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-/// Asks the server about the pictures in `batch` (emptying it) and adds
-/// them, with its answers, to `files`. Only the hashes are sent: file names
-/// can name children, and the server needs none to match.
-async fn audit_batch(
-    client: &Client,
-    batch: &mut Vec<(PathBuf, Fingerprint)>,
-    files: &mut Vec<Audited>,
-) -> Result<()> {
+/// A file to ask the server about.
+struct ToAudit {
+    path: PathBuf,
+    sha256: [u8; 32],
+    /// Absent for a file not read as a picture.
+    phash: Option<PerceptualHash>,
+    /// Why it was not read as a picture, if it was not.
+    problem: Option<FileProblem>,
+}
+
+/// Asks the server about the files in `batch` (emptying it) and adds them,
+/// with its answers, to `files`. Only the hashes are sent: file names can
+/// name children, and the server needs none to match. A file not read as a
+/// picture keeps its line saying why, unless it is the very file of a
+/// check (found by its SHA-256).
+async fn audit_batch(client: &Client, batch: &mut Vec<ToAudit>, files: &mut Vec<Audited>) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
     let request: Vec<serde_json::Value> = batch
         .iter()
-        .map(|(_, fingerprint)| {
+        .map(|file| {
             json!({
-                "sha256": hex::encode(fingerprint.sha256),
-                "phash": fingerprint.perceptual,
+                "sha256": hex::encode(file.sha256),
+                "phash": file.phash,
             })
         })
         .collect();
@@ -380,14 +410,18 @@ async fn audit_batch(
             batch.len()
         );
     }
-    for ((path, fingerprint), found) in batch.drain(..).zip(answer.files) {
-        files.push(Audited {
-            path,
-            result: Ok(Matched {
-                phash: fingerprint.perceptual,
+    for (file, found) in batch.drain(..).zip(answer.files) {
+        let result = match file.problem {
+            Some(problem) if found.matched.as_deref() != Some("exact") => Err(problem),
+            _ => Ok(Matched {
+                phash: file.phash,
                 found,
                 takedown_request: None,
             }),
+        };
+        files.push(Audited {
+            path: file.path,
+            result,
         });
     }
     Ok(())
@@ -398,7 +432,7 @@ async fn audit_batch(
 async fn take_down(client: &Client, files: &mut [Audited], bar: &ProgressBar) {
     bar.set_message("takedown requests");
     for file in files.iter_mut() {
-        let name = truncated(&file.display_path(), MOST_NAME_CHARS);
+        let name = truncated(&without_controls(&file.display_path()), MOST_NAME_CHARS);
         let Ok(matched) = &mut file.result else {
             continue;
         };
@@ -420,10 +454,12 @@ async fn take_down(client: &Client, files: &mut [Audited], bar: &ProgressBar) {
             .collect();
         let mut body = json!({
             "sha256": found.sha256,
-            "phash": matched.phash,
             "name": name,
             "finding": found.finding.code(),
         });
+        if let Some(phash) = matched.phash {
+            body["phash"] = json!(phash);
+        }
         if let [only] = live.as_slice() {
             body["publication"] = json!(only);
         }
@@ -460,6 +496,15 @@ async fn take_down(client: &Client, files: &mut [Audited], bar: &ProgressBar) {
 /// file name may hold one; either would break a table's row.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` with each control character as `?`: in a file name one would
+/// break a table's row (or move the cursor), and the takedown list refuses
+/// them. JSON and CSV carry the name as it is.
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `text` cut to at most `chars` characters.
@@ -588,14 +633,13 @@ fn print_report(files: &[Audited], took_down: bool) {
             ),
             Err(_) => ("-".into(), "-".into(), "-".into()),
         };
-        // A control character in a file name would break the row (or
-        // move the cursor); the table shows it as `?`, JSON and CSV as is.
-        let path: String = file
-            .display_path()
-            .chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect();
-        table.row(vec![path, finding_text(file), check, published, people]);
+        table.row(vec![
+            without_controls(&file.display_path()),
+            finding_text(file),
+            check,
+            published,
+            people,
+        ]);
     }
     table.print();
     let must_come_down = summary.never_checked + summary.consent_withdrawn + summary.refused_at_check;
@@ -702,7 +746,7 @@ fn write_csv(files: &[Audited]) -> Result<()> {
                         .map(clock::moment)
                         .unwrap_or_default(),
                     found.sha256.clone(),
-                    matched.phash.to_string(),
+                    matched.phash.map(|phash| phash.to_string()).unwrap_or_default(),
                     String::new(),
                     String::new(),
                 ]
@@ -862,7 +906,7 @@ mod tests {
             path: PathBuf::from(path),
             result: match finding {
                 Some(finding) => Ok(Matched {
-                    phash: "00".repeat(32).parse().unwrap(),
+                    phash: "00".repeat(32).parse().ok(),
                     found: found(finding),
                     takedown_request: None,
                 }),
