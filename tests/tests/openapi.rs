@@ -657,11 +657,12 @@ async fn every_answer_is_one_the_document_describes() {
         .await;
     api.post_raw(&teacher, "/v1/scans/photo", "text/plain", "not a photo")
         .await;
+    let phash = "0f".repeat(32);
     let allowed = api
         .post(
             &teacher,
             "/v1/checks",
-            json!({"media_hash": media_hash(b"photo"), "media_kind": "photo", "purpose": "website", "people": [sam.to_string()]}),
+            json!({"media_hash": media_hash(b"photo"), "media_phash": phash, "media_kind": "photo", "purpose": "website", "people": [sam.to_string()]}),
         )
         .await;
     let published = api
@@ -792,6 +793,46 @@ async fn every_answer_is_one_the_document_describes() {
     assert!(csv.starts_with("text/csv"), "{csv}");
     assert!(report.starts_with(b"group,students,allowed,may_not_appear\n"));
     api.get(&comms, "/v1/reports/coverage").await;
+
+    // The media audit and takedown requests.
+    let audited = api
+        .post(
+            &comms,
+            "/v1/media/audit",
+            json!({"files": [
+                {"name": "photo.jpg", "sha256": media_hash(b"photo"), "phash": phash},
+                {"sha256": media_hash(b"near"), "phash": format!("ff{}", "0f".repeat(31))},
+                {"sha256": media_hash(b"never checked"), "phash": null},
+            ]}),
+        )
+        .await;
+    assert_eq!(audited.status, StatusCode::OK, "{audited:?}");
+    api.post(&comms, "/v1/media/audit", json!({"files": []})).await;
+    api.post(&teacher, "/v1/media/audit", json!({"files": []})).await;
+    let takedown = json!({"sha256": media_hash(b"photo"), "phash": phash, "name": "photo.jpg",
+                          "finding": "consent_withdrawn", "publication": publication});
+    let requested = api.post(&comms, "/v1/media/takedowns", takedown.clone()).await;
+    assert_eq!(requested.status, StatusCode::CREATED, "{requested:?}");
+    api.post(&comms, "/v1/media/takedowns", takedown).await;
+    api.post(
+        &comms,
+        "/v1/media/takedowns",
+        json!({"sha256": "abc", "finding": "uncertain"}),
+    )
+    .await;
+    api.post(
+        &comms,
+        "/v1/media/takedowns",
+        json!({"sha256": media_hash(b"y"), "finding": "uncertain", "publication": 999999}),
+    )
+    .await;
+    api.get(&comms, "/v1/media/takedowns").await;
+    api.get(&teacher, "/v1/media/takedowns").await;
+    let done = format!("/v1/media/takedowns/{}/done", requested.body["id"]);
+    api.post(&comms, &done, json!({})).await;
+    api.post(&comms, "/v1/media/takedowns/999999/done", json!({}))
+        .await;
+    api.post(&comms, "/v1/media/takedowns/abc/done", json!({})).await;
 
     // Groups and guardians.
     api.get(&admin, "/v1/groups").await;

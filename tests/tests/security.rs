@@ -48,6 +48,10 @@ fn staff_endpoints(person: &str) -> Vec<(Method, String, &'static [&'static str]
         (Method::PUT, "/v1/channels/blog".into(), ADMIN),
         (Method::DELETE, "/v1/channels/blog".into(), ADMIN),
         (Method::GET, "/v1/audit/record".into(), AUDITORS),
+        (Method::POST, "/v1/media/audit".into(), AUDITORS),
+        (Method::POST, "/v1/media/takedowns".into(), AUDITORS),
+        (Method::GET, "/v1/media/takedowns".into(), AUDITORS),
+        (Method::POST, "/v1/media/takedowns/999999/done".into(), AUDITORS),
         (
             Method::GET,
             "/v1/reports/coverage?purpose=website".into(),

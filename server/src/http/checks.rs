@@ -39,7 +39,8 @@ pub struct CheckRequest {
     /// SHA-256 of the media file, hex (the file itself never leaves the device).
     #[schema(value_type = schemas::Sha256)]
     pub media_hash: String,
-    /// The perceptual hash of the picture (optional; photos only), so that
+    /// The perceptual hash of the picture, when the client could read the
+    /// file as one (clients that do not send it still check), so that
     /// the media audit finds it again after a website resized and
     /// recompressed it. It is kept beside the receipt, not signed in it, and
     /// purged with it; it reveals nothing usable about a face (see

@@ -91,7 +91,7 @@ struct CheckSeen {
 }
 
 /// Where the matched picture was published.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 struct PublicationSeen {
     /// The publication's id.
     id: i64,
@@ -213,7 +213,7 @@ struct AuditAnswer {
 fn sha256_of(text: &str, field: &str) -> ApiResult<Hash256> {
     text.parse().map_err(|_| {
         ApiError::bad_request(
-            "bad_sha256",
+            "bad_media_hash",
             format!("{field} is the SHA-256 of the file, 64 lowercase hex characters"),
         )
     })
@@ -223,7 +223,7 @@ fn phash_of(text: Option<&str>, field: &str) -> ApiResult<Option<PerceptualHash>
     text.map(|text| {
         text.parse().map_err(|_| {
             ApiError::bad_request(
-                "bad_phash",
+                "bad_media_phash",
                 format!("{field} is the picture's perceptual hash, 64 lowercase hex characters"),
             )
         })
@@ -439,7 +439,8 @@ async fn audit(
                 purpose: claims.purpose,
             }),
             publications: publications
-                .remove(&claims.media_hash.to_string())
+                .get(&claims.media_hash.to_string())
+                .cloned()
                 .unwrap_or_default(),
             people,
             takedown,

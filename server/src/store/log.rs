@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use super::{placeholders, Store, StoreError, StoreResult};
+use crate::media_audit::Finding;
 use crate::store::{PersonKind, Purged, StaffRole};
 
 /// What happened. Entries hold ids, hashes and signed objects, never names,
@@ -123,7 +124,7 @@ pub enum LogEvent {
         /// The SHA-256 of the published file.
         sha256: Hash256,
         /// What the audit found (`never_checked`, `consent_withdrawn`, ...).
-        finding: String,
+        finding: Finding,
         /// The publication it names, if any.
         publication: Option<i64>,
     },

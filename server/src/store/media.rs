@@ -259,7 +259,7 @@ impl Store {
         let event = LogEvent::TakedownRequested {
             takedown: id,
             sha256: request.sha256,
-            finding: request.finding.code().to_owned(),
+            finding: request.finding,
             publication: request.publication,
         };
         append_all(&mut tx, school, &[event], now, 1).await?;
