@@ -232,8 +232,9 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
                            "never_checked": 1, "uncertain": 0, "not_read": 2})
     );
 
-    // For people: the summary, then a table with what is not in order first.
-    let text = comms.run_with(&["audit", "media"], &site).await.exits(3);
+    // For people: the summary, then a table with what is not in order first,
+    // each file named as found under the path given (here a relative one).
+    let text = comms.run(&["audit", "media", "site"]).await.exits(3);
     let lines: Vec<&str> = text.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -245,7 +246,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     let row = |rest: &str| {
         lines
             .iter()
-            .position(|line| line.trim_start().starts_with(&format!("{} ", path(rest))))
+            .position(|line| line.trim_start().starts_with(&format!("site/{rest} ")))
             .unwrap_or_else(|| panic!("no line for {rest}: {text:#?}"))
     };
     assert_eq!(

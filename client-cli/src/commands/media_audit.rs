@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use consent_media::PerceptualHash;
+use consent_media::{PerceptualHash, PictureError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -492,6 +492,17 @@ async fn take_down(client: &Client, files: &mut [Audited], bar: &ProgressBar) {
     }
 }
 
+/// Why a file was not read, short enough for a table: a damaged picture's
+/// decoder detail is left to JSON and CSV.
+fn reason(problem: &FileProblem) -> String {
+    match problem {
+        FileProblem::Picture(PictureError::Damaged(_)) | FileProblem::ReaderFailed => {
+            "the picture is damaged (cut off or corrupt)".into()
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
 /// `text` on one line: decoders end their messages with a newline, and a
 /// file name may hold one; either would break a table's row.
 fn one_line(text: &str) -> String {
@@ -516,13 +527,7 @@ fn truncated(text: &str, chars: usize) -> String {
 fn finding_text(file: &Audited) -> String {
     let matched = match &file.result {
         Ok(matched) => matched,
-        Err(problem) => {
-            return format!(
-                "not read: {} ({})",
-                one_line(&problem.to_string()),
-                problem.code()
-            )
-        }
+        Err(problem) => return format!("not read: {} ({})", reason(problem), problem.code()),
     };
     let found = &matched.found;
     let mut text = match (found.finding, found.distance) {
@@ -982,6 +987,16 @@ mod tests {
         assert_eq!(
             finding_text(&audited("z", None)),
             "not read: not a regular file (a device, pipe or socket) (not_a_file)"
+        );
+        let damaged = Audited {
+            path: PathBuf::from("cut.jpg"),
+            result: Err(FileProblem::Picture(PictureError::Damaged(
+                "Format error decoding Jpeg: I/O errors Not enough bytes\n".into(),
+            ))),
+        };
+        assert_eq!(
+            finding_text(&damaged),
+            "not read: the picture is damaged (cut off or corrupt) (damaged)"
         );
     }
 
