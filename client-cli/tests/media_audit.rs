@@ -83,6 +83,33 @@ async fn publish(teacher: &User, receipt: &str, url: &str) -> i64 {
         .unwrap()
 }
 
+/// Writes to `path` a blend of the picture in `checked` with an unrelated
+/// scene, as near to it as makes an uncertain match (neither surely the
+/// same nor surely different), found with the same hash the client uses.
+/// Returns the path and the distance.
+fn uncertain_copy(checked: &Path, path: &Path) -> (PathBuf, u32) {
+    let original = image::open(checked).unwrap().to_rgb8();
+    let theirs = consent_media::fingerprint_file(checked).unwrap().perceptual;
+    let other = scene(9).to_rgb8();
+    for share in 1..100u32 {
+        let blend = RgbImage::from_fn(original.width(), original.height(), |x, y| {
+            let (a, b) = (original.get_pixel(x, y), other.get_pixel(x, y));
+            Rgb(std::array::from_fn(|c| {
+                ((u32::from(a[c]) * (100 - share) + u32::from(b[c]) * share) / 100) as u8
+            }))
+        });
+        blend.save_with_format(path, ImageFormat::Png).unwrap();
+        let distance = consent_media::fingerprint_file(path)
+            .unwrap()
+            .perceptual
+            .distance(&theirs);
+        if consent_media::Likeness::of(distance) == consent_media::Likeness::Uncertain {
+            return (path.to_path_buf(), distance);
+        }
+    }
+    panic!("no blend of the two scenes is an uncertain match");
+}
+
 /// Every file of the audit's JSON by its path: the pictures' findings, and
 /// the unread files' `not_read:<code>`.
 fn by_path(report: &Value) -> BTreeMap<String, Value> {
@@ -168,6 +195,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     copy(&choir, &site.join("news/choir.jpg"));
     copy(&trip, &site.join("news/trip.png"));
     save_jpeg(&scene(4), &site.join("news/never-checked.jpg"), 80);
+    let (similar, near) = uncertain_copy(&sports_day, &site.join("news/similar.png"));
     std::fs::write(site.join("news/credits.txt"), "photos: Tess\n").unwrap();
     copy(&clip, &site.join("news/clip.mp4"));
     let whole = std::fs::read(&sports_day).unwrap();
@@ -192,6 +220,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
             "news/credits.txt",
             "news/cut-off.jpg",
             "news/never-checked.jpg",
+            "news/similar.png",
             "news/trip.png",
         ]
         .map(path),
@@ -226,10 +255,15 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     assert_eq!(video["match"], "exact");
     assert_eq!(video["check"]["media_kind"], "video");
     assert_eq!(files[&path("news/cut-off.jpg")]["code"], "damaged");
+    let uncertain = &files[&shown(&similar)];
+    assert_eq!(uncertain["finding"], "uncertain", "{uncertain}");
+    assert_eq!(uncertain["match"], Value::Null);
+    assert_eq!(uncertain["distance"], near);
+    assert_eq!(uncertain["check"]["receipt_id"], exact["check"]["receipt_id"]);
     assert_eq!(
         report["summary"],
-        serde_json::json!({"files": 8, "consent_holds": 3, "consent_withdrawn": 1, "refused_at_check": 1,
-                           "never_checked": 1, "uncertain": 0, "not_read": 2})
+        serde_json::json!({"files": 9, "consent_holds": 3, "consent_withdrawn": 1, "refused_at_check": 1,
+                           "never_checked": 1, "uncertain": 1, "not_read": 2})
     );
 
     // For people: the summary, then a table with what is not in order first,
@@ -238,7 +272,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     let lines: Vec<&str> = text.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "8 files: 1 never checked, 1 consent since withdrawn, 1 refused at the check, 0 uncertain, \
+        "9 files: 1 never checked, 1 consent since withdrawn, 1 refused at the check, 1 uncertain, \
          2 not read, 3 consent holds.",
         "{text:#?}"
     );
@@ -255,7 +289,9 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
         "never checked comes first: {text:#?}"
     );
     assert!(row("news/choir.jpg") < row("news/trip.png"));
-    assert!(row("news/trip.png") < row("news/credits.txt"));
+    assert!(row("news/trip.png") < row("news/similar.png"));
+    assert!(row("news/similar.png") < row("news/credits.txt"));
+    assert!(lines[row("news/similar.png")].contains(&format!("uncertain (distance {near})")));
     assert!(row("news/cut-off.jpg") < row("2025/sports-day.jpg"));
     assert!(lines[row("news/choir.jpg")].contains("checked, consent since withdrawn"));
     assert!(lines[row("news/choir.jpg")].contains("Nina: consent withdrawn (since "));
@@ -263,6 +299,10 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     assert!(lines[row("2025/sports-day-320.jpg")].contains("checked, consent holds"));
     assert!(lines[row("2025/sports-day-320.jpg")].contains("a resized or re-encoded copy, distance"));
     assert!(text.stdout.contains("run again with --take-down"), "{text:#?}");
+    assert!(
+        text.stdout.contains("Look at the uncertain ones yourself"),
+        "{text:#?}"
+    );
 
     // One row per file in CSV, unread files included.
     let csv = comms.run_with(&["audit", "media", "--csv"], &site).await.exits(3);
@@ -274,7 +314,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
         .iter()
         .map(|row| (row[column("path")].to_owned(), row[column("finding")].to_owned()))
         .collect();
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 9);
     assert_eq!(findings[&path("news/choir.jpg")], "consent_withdrawn");
     assert_eq!(findings[&path("news/cut-off.jpg")], "not_read");
 
@@ -286,7 +326,7 @@ async fn each_published_picture_is_matched_to_its_check_and_what_must_come_down_
     assert_eq!(
         taken.stdout.matches("requested").count(),
         3,
-        "one request each for never checked, withdrawn and refused: {taken:#?}"
+        "one request each for never checked, withdrawn and refused; none for uncertain: {taken:#?}"
     );
     let list = comms.run(&["audit", "takedowns", "--json"]).await.ok().json();
     let items = list["takedowns"].as_array().unwrap();
