@@ -71,6 +71,21 @@ as comms publications --csv | grep -q ",website,website,photo,https://school.exa
 as comms audit verify
 as comms report coverage --purpose website --csv
 
+step "Communications audits a copy of the website: the picture never checked and the class photo Sam withdrew from go on the takedown list"
+mkdir -p "$work/website"
+cp "$work/sam-consent.png" "$work/class-photo.jpg" "$work/website/"
+(cd "$work" && expect_exit 3 as comms audit media website)   # a relative path, shown as given
+set +e; audit=$(as comms audit media "$work/website" --csv); got=$?; set -e
+[ "$got" -eq 3 ] || fail "the audit of a picture never checked exited $got, expected 3"
+grep -q "sam-consent.png,never_checked," <<< "$audit" || fail "the never-checked picture is not reported"
+# The class photo is text here, so not read as a picture; its SHA-256 still finds its check.
+grep -q "class-photo.jpg,consent_withdrawn," <<< "$audit" || fail "the class photo Sam withdrew from is not reported"
+expect_exit 3 as comms audit media "$work/website" --take-down
+[ "$(as comms audit takedowns --open --json | grep -c '"sha256"')" -eq 2 ] || fail "the takedown list does not hold the two files"
+takedown=$(as comms audit takedowns --open --json | number id)
+as comms audit takedowns
+as comms audit takedown-done "$takedown"
+
 step "Sam loses their phone: the school cuts it off; Sam gives consent again from the new one"
 lost_token=$(as sam grant --media photo,video --purpose website,yearbook --json | field token_id)
 as sam show "$lost_token" --png "$work/lost-consent.png"

@@ -51,6 +51,8 @@ pub struct Client {
 
 /// A successful answer.
 pub struct Answer {
+    /// The HTTP status (200, 201, ...).
+    pub status: u16,
     /// The body.
     pub bytes: Vec<u8>,
 }
@@ -285,7 +287,10 @@ impl Client {
             .with_context(|| format!("the connection to {} broke off; try again", self.base))?
             .to_vec();
         if status.is_success() {
-            return Ok(Answer { bytes });
+            return Ok(Answer {
+                status: status.as_u16(),
+                bytes,
+            });
         }
         let document: Option<ProblemDocument> = serde_json::from_slice(&bytes).ok();
         let (code, detail, verdicts) = match document {

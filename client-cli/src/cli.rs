@@ -14,7 +14,8 @@ Commands by who uses them:
   everyone          config set-server, config show, login
   students, parents enroll, grant, cosign, show, revoke, status, export
   teachers          scan, sync, check, publish
-  communications    publications, takedown, audit verify, report coverage
+  communications    publications, takedown, audit media, audit takedowns, audit takedown-done,
+                    audit verify, report coverage
   administrators    people, guardian link, staff, enrollment-codes, device list, device cut-off,
                     school, channels
 
@@ -27,7 +28,8 @@ Exit codes (for scripts):
   1  error (the message says what to do next)
   2  usage error (wrong or missing arguments)
   3  not allowed: a check denied someone, a scanned code is not valid,
-     or a publication was refused for missing consent
+     or a publication was refused for missing consent; for audit media:
+     a file is not in order (never checked, withdrawn, refused, uncertain, not read)
 
 Environment:
   CONSENT_SERVER      the server's address (instead of --server or the stored one)
@@ -148,7 +150,9 @@ Examples:\n  consent scan consent:AQE...\n  consent scan --photo code.jpg\n  con
     /// Check a photo (or video, or recording) before publishing it.
     #[command(
         group(ArgGroup::new("who").required(true).multiple(true).args(["person", "code", "code_photo", "group"])),
-        after_help = "The file is hashed here (SHA-256); only the hash is sent. Prints a verdict per\n\
+        after_help = "The file is hashed here: its SHA-256 and, for a JPEG, PNG or WebP picture, a perceptual\n\
+hash by which `consent audit media` later finds the picture after the website resized or\n\
+recompressed it. Only the hashes are sent. Prints a verdict per\n\
 person and the receipt id to publish with. Exit code 0 when everyone may appear, 3 when not.\n\n\
 Examples:\n  consent check class-photo.jpg --purpose website --group 3B\n  consent check match.mp4 --purpose social-media --person 1001 --person \"Yara Bakker\"\n  consent check portrait.jpg --purpose yearbook --code-photo their-code.png"
     )]
@@ -171,7 +175,7 @@ Examples:\n  consent publish --receipt 7c1e... --channel website --url https://s
     /// Mark a publication as taken down.
     #[command(after_help = "Example:\n  consent takedown 12")]
     Takedown(TakedownArgs),
-    /// Verify the audit log.
+    /// Audit the published media and the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Reports on consent.
@@ -327,7 +331,7 @@ pub struct ScanArgs {
 /// `consent check`
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The media file (it never leaves this computer; only its SHA-256 is sent).
+    /// The media file (it never leaves this computer; only its hashes are sent).
     pub file: PathBuf,
     /// The intended use: internal, website, social-media, newsletter, yearbook, press.
     #[arg(long, value_parser = parse_purpose)]
@@ -385,6 +389,43 @@ pub struct TakedownArgs {
 /// `consent audit ...`
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
+    /// Find out, for each published picture, whether it was checked and whether everyone in it
+    /// still consents (communications staff).
+    #[command(
+        after_help = "Point it at a copy of what is online: the website's media library, a download of the\n\
+school's social-media pictures. Folders are read recursively; hidden files and folders are skipped,\n\
+and links are followed only to files inside the folder. Each JPEG, PNG and WebP picture is hashed\n\
+here (its SHA-256 and a perceptual hash, which survives resizing and recompression); only the\n\
+hashes are sent, never a picture, never a file name. Every other file gets a line saying why it\n\
+was not read.\n\n\
+Findings: checked, consent holds; checked, consent since withdrawn; refused at the check (yet it is\n\
+online); never checked; uncertain (a near match: look at it yourself). Those not in order come first.\n\
+Exit code 0 when every file is in order, 3 when any is not (or a file could not be read).\n\n\
+Examples:\n  consent audit media ~/website-export/\n  consent audit media instagram/ newsletter-2025-06.jpg --csv > audit.csv\n  \
+consent audit media ~/website-export/ --take-down     (put what must come down on the takedown list)"
+    )]
+    Media(AuditMediaArgs),
+    /// The takedown list: pictures that must come down, from `consent audit media --take-down`.
+    #[command(
+        after_help = "Open requests first, newest first. When a picture is down, run `consent audit takedown-done ID`.\n\n\
+Examples:\n  consent audit takedowns\n  consent audit takedowns --open --json"
+    )]
+    Takedowns {
+        /// Only the requests not yet done.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Mark a takedown request as done, once the picture is no longer online.
+    #[command(
+        name = "takedown-done",
+        after_help = "If the request names a publication still recorded as online, that publication is marked\n\
+as taken down too.\n\n\
+Example:\n  consent audit takedown-done 4"
+    )]
+    TakedownDone {
+        /// The request's number (from `consent audit takedowns`).
+        id: i64,
+    },
     /// Fetch the whole audit log, recompute its hash chain and check the server's signed head.
     #[command(
         after_help = "Prints OK, or exactly which entry breaks the chain; exit code 1 when it breaks.\n\n\
@@ -395,6 +436,21 @@ Examples:\n  consent audit verify\n  consent audit verify --json"
         #[arg(long, default_value_t = 1000, hide = true, value_parser = clap::value_parser!(u16).range(1..=5000))]
         page_size: u16,
     },
+}
+
+/// `consent audit media`
+#[derive(Args, Debug)]
+pub struct AuditMediaArgs {
+    /// Pictures, or folders of them (read recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print CSV: one row per file, unread files included.
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Put every picture never checked, refused at its check or whose consent was withdrawn on
+    /// the takedown list (pictures already on it are not added twice).
+    #[arg(long)]
+    pub take_down: bool,
 }
 
 /// `consent report ...`

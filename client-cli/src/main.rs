@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod fingerprints;
 mod offline;
 mod output;
 mod purposes;

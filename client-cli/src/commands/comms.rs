@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Ctx, Done};
 use crate::api::{Auth, Body};
 use crate::audit::{differences, StoredRecord, VerifiedHeads};
-use crate::cli::{AuditCommand, PublicationsArgs, ReportCommand, TakedownArgs};
+use crate::cli::{PublicationsArgs, ReportCommand, TakedownArgs};
 use crate::clock;
 use crate::output::{self, short, standing_text, Table};
 
@@ -205,8 +205,7 @@ pub fn verify_chain(
 }
 
 /// `consent audit verify`
-pub async fn audit(ctx: &Ctx, command: AuditCommand) -> Result<Done> {
-    let AuditCommand::Verify { page_size } = command;
+pub async fn audit_verify(ctx: &Ctx, page_size: u16) -> Result<Done> {
     let page_size = page_size.to_string();
     let client = ctx.client()?;
     let keyring = super::teacher::server_keyring(&client).await?;

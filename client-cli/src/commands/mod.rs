@@ -2,6 +2,7 @@
 
 mod admin;
 mod comms;
+mod media_audit;
 mod setup;
 mod subject;
 mod teacher;
@@ -12,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::api::Client;
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{AuditCommand, Cli, Command, Global};
 use crate::config::{Paths, Settings};
 
 /// How a command ended, when it did not fail.
@@ -21,7 +22,8 @@ pub enum Done {
     /// All well: allowed, valid, done.
     Ok,
     /// The answer is no: a check denied someone, a code is not valid, a
-    /// publication was refused (exit code 3).
+    /// publication was refused, an audited picture is not in order (exit
+    /// code 3).
     NotAllowed,
 }
 
@@ -106,7 +108,10 @@ pub async fn run(cli: Cli) -> Result<Done> {
         Command::Publish(args) => teacher::publish(&ctx, args).await,
         Command::Publications(args) => comms::publications(&ctx, args).await,
         Command::Takedown(args) => comms::takedown(&ctx, args).await,
-        Command::Audit(command) => comms::audit(&ctx, command).await,
+        Command::Audit(AuditCommand::Verify { page_size }) => comms::audit_verify(&ctx, page_size).await,
+        Command::Audit(AuditCommand::Media(args)) => media_audit::media(&ctx, args).await,
+        Command::Audit(AuditCommand::Takedowns { open }) => media_audit::takedowns(&ctx, open).await,
+        Command::Audit(AuditCommand::TakedownDone { id }) => media_audit::takedown_done(&ctx, id).await,
         Command::Report(command) => comms::report(&ctx, command).await,
         Command::People(command) => admin::people(&ctx, command).await,
         Command::Guardian(command) => admin::guardian(&ctx, command).await,

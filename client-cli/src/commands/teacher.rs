@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use consent_media::{PerceptualHash, PictureError};
 use consent_protocol::{
     Error as ProtocolError, Grant, GrantSigners, KeyHolder, Keyring, MediaKind, Outcome, PublicKey, Purpose,
     Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt, SignedRevocation, SubjectId,
@@ -691,6 +692,30 @@ fn media_from_extension(path: &Path) -> MediaKind {
     }
 }
 
+/// The SHA-256 of a media file and, for a photo that consent-media reads
+/// (JPEG, PNG, WebP), its perceptual hash, by which the media audit finds
+/// the photo again after the website resized or recompressed it. Anything
+/// else (a video, a recording, a HEIC photo) is checked by its SHA-256
+/// alone, streamed so that a video of gigabytes is never held in memory.
+fn hash_media(path: &Path, media: MediaKind) -> Result<(String, Option<PerceptualHash>)> {
+    if media == MediaKind::Photo {
+        match consent_media::fingerprint_file(path) {
+            Ok(fingerprint) => return Ok((hex::encode(fingerprint.sha256), Some(fingerprint.perceptual))),
+            Err(
+                problem
+                @ (PictureError::Heic | PictureError::TooManyPixels { .. } | PictureError::Damaged(_)),
+            ) => {
+                eprintln!(
+                    "note: {}: {problem}; only its SHA-256 is sent, so `consent audit media` will find only exact copies of it",
+                    path.display()
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    Ok((hash_file(path)?, None))
+}
+
 /// SHA-256 of a file, read in pieces.
 fn hash_file(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -749,27 +774,26 @@ pub(super) async fn server_keyring(client: &Client) -> Result<Keyring> {
 
 /// `consent check`
 pub async fn check(ctx: &Ctx, args: CheckArgs) -> Result<Done> {
-    let media_hash = hash_file(&args.file)?;
     let media = args.media.unwrap_or_else(|| media_from_extension(&args.file));
+    let (media_hash, media_phash) = hash_media(&args.file, media)?;
     let mut tokens = args.code;
     for photo in &args.code_photo {
         tokens.push(read_code_photo(photo)?);
     }
     let client = ctx.client()?;
+    let mut question = json!({
+        "media_hash": media_hash,
+        "media_kind": media.name(),
+        "purpose": args.purpose.to_string(),
+        "people": args.person,
+        "tokens": tokens,
+        "groups": args.group,
+    });
+    if let Some(phash) = media_phash {
+        question["media_phash"] = json!(phash);
+    }
     let answer: CheckAnswer = client
-        .call(
-            Method::POST,
-            "/v1/checks",
-            Auth::Staff,
-            &json!({
-                "media_hash": media_hash,
-                "media_kind": media.name(),
-                "purpose": args.purpose.to_string(),
-                "people": args.person,
-                "tokens": tokens,
-                "groups": args.group,
-            }),
-        )
+        .call(Method::POST, "/v1/checks", Auth::Staff, &question)
         .await
         .context("checking consent")?;
     // The receipt is the school's signed word: check it says what we asked.
