@@ -3,7 +3,7 @@
 //!
 //! Websites and social media resize and recompress every upload, so the
 //! SHA-256 a teacher checked no longer matches the file that is online. The
-//! perceptual hash (the gradient hash of `image_hasher`) changes by only a
+//! perceptual hash (the DCT hash of `image_hasher`, pHash) changes by only a
 //! few bits under such edits, so a published copy is found by the Hamming
 //! distance between hashes ([`PerceptualHash::distance`], judged by
 //! [`Likeness::of`]). Both are computed on the client: only hashes leave the

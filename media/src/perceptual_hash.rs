@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use image::imageops::FilterType;
 use image::{DynamicImage, GrayImage, RgbImage};
-use image_hasher::{HashAlg, HasherConfig};
+use image_hasher::{HashAlg, Hasher, HasherConfig};
 
-/// Width and height of the hash in bits: the picture is shrunk to 17 × 16
-/// grey pixels and each row's neighbours are compared, 256 comparisons.
+/// Width and height of the hash in bits: the picture is shrunk to 32 × 32
+/// grey pixels, and of its discrete cosine transform the 16 × 16 lowest
+/// frequencies are each compared with their median, 256 bits.
 const SIDE: u32 = 16;
 const BYTES: usize = (SIDE * SIDE / 8) as usize;
 
@@ -22,7 +24,8 @@ pub const CERTAIN_DISTANCE: u32 = 40;
 /// person to look at; above it, as a different picture.
 pub const UNCERTAIN_DISTANCE: u32 = 64;
 
-/// A 256-bit gradient hash of a picture. Its text form is 64 lowercase
+/// A 256-bit DCT hash of a picture (pHash: the low frequencies against
+/// their median). Its text form is 64 lowercase
 /// hexadecimal characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PerceptualHash([u8; BYTES]);
@@ -30,11 +33,16 @@ pub struct PerceptualHash([u8; BYTES]);
 impl PerceptualHash {
     /// Hashes a decoded picture.
     pub fn of(picture: &DynamicImage) -> Self {
-        let hasher = HasherConfig::new()
-            .hash_alg(HashAlg::Gradient)
-            .hash_size(SIDE, SIDE)
-            .resize_filter(FilterType::Triangle)
-            .to_hasher();
+        // Planning the transform is the costly part: plan it once.
+        static HASHER: OnceLock<Hasher> = OnceLock::new();
+        let hasher = HASHER.get_or_init(|| {
+            HasherConfig::new()
+                .hash_alg(HashAlg::Median)
+                .preproc_dct()
+                .hash_size(SIDE, SIDE)
+                .resize_filter(FilterType::Triangle)
+                .to_hasher()
+        });
         let hash = hasher.hash_image(&grey(picture));
         let mut bytes = [0; BYTES];
         bytes.copy_from_slice(hash.as_bytes());

@@ -244,9 +244,10 @@ fn phash_of(text: Option<&str>, field: &str) -> ApiResult<Option<PerceptualHash>
 /// did not allow everyone; else `consent_withdrawn` when anyone's consent
 /// no longer stands (judged as the publications list judges it: a check for
 /// the same media kind and purpose now); else `consent_holds`. The
-/// perceptual hash is 256 signs of brightness differences in a 17 × 16
-/// grey thumbnail: it reveals nothing usable about a face and cannot be
-/// turned back into a picture (docs/security.md, "The perceptual hash").
+/// perceptual hash is 256 bits about the broad layout of light and dark in
+/// a 32 × 32 grey thumbnail: it reveals nothing usable about a face and
+/// cannot be turned back into a picture (docs/security.md, "The perceptual
+/// hash").
 #[utoipa::path(
     post,
     path = "/v1/media/audit",

@@ -69,9 +69,9 @@ hex_text!(
     64
 );
 hex_text!(
-    /// A picture's perceptual hash: 256 signs of brightness differences
-    /// between neighbouring cells of a 17 × 16 grey thumbnail, as 64
-    /// lowercase hexadecimal characters. It answers only "is this the same
+    /// A picture's perceptual hash: 256 bits, each whether one of the 16 × 16
+    /// lowest frequencies of a 32 × 32 grey thumbnail lies above their
+    /// median, as 64 lowercase hexadecimal characters. It answers only "is this the same
     /// picture" (resized or recompressed): no colour, no detail finer than
     /// about a sixteenth of the picture, and it cannot be turned back into a
     /// recognisable image.

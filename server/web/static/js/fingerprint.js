@@ -1,17 +1,23 @@
-// The fingerprints of a picture file, computed in the browser exactly as the
-// Rust crate `consent-media` computes them: the SHA-256 of the file, and the
-// perceptual hash (image_hasher's gradient hash,
-// 16 × 16, triangle filter, on the `image` crate's grey levels), so that a
-// picture hashed on a phone or in the console matches the same picture
-// hashed by the CLI. Only the hash leaves the browser, never the picture.
+// The fingerprints of a picture file, computed in the browser as the Rust
+// crate `consent-media` computes them: the SHA-256 of the file, and the
+// perceptual hash (image_hasher's DCT hash against the median, 16 × 16, of
+// a 32 × 32 thumbnail shrunk with the triangle filter from the crate's grey
+// levels), so that a picture hashed on a phone or in the console matches
+// the same picture hashed by the CLI. Only the hash leaves the browser,
+// never the picture.
 //
-// Every arithmetic step is rounded to 32-bit floats (Math.fround) as the
-// Rust code computes in f32: the thumbnail's grey levels are then equal
-// bit for bit, and only differences between JPEG decoders remain (a few
-// bits of 256; the browser test measures them).
+// The shrinking rounds every step to 32-bit floats (Math.fround) as the
+// Rust code computes in f32: the 32 × 32 thumbnail is then equal level for
+// level. The cosine transform is computed directly in 64-bit floats, which
+// rustdct computes faster in 32-bit: a bit can differ only where a
+// frequency lies within rounding of the median. JPEG decoders differ a
+// little more (a few bits of 256; the browser test measures both).
 
 /** Width and height of the hash in bits (crate: `SIDE`). */
 const SIDE = 16;
+
+/** The picture is shrunk to this size before its cosine transform. */
+const SHRUNK = 2 * SIDE;
 
 /** The crate's `MAX_FILE_BYTES`: larger files are not read. */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -93,21 +99,53 @@ function grey(rgba, width, height) {
   return out;
 }
 
-/** Hashes grey levels: shrink to 17 × 16, compare each row's neighbours. */
+/**
+ * Hashes grey levels as image_hasher's `Median` with `preproc_dct` does:
+ * shrink to 32 × 32, take the 2-D cosine transform, keep its 16 × 16 lowest
+ * frequencies and set a bit for each at or above their median.
+ */
 export function hashOfGrey(levels, width, height) {
-  const columns = SIDE + 1;
-  const rows = SIDE;
-  const tall = verticalSample(levels, width, height, rows);
-  const small = horizontalSample(tall, width, rows, columns);
+  const tall = verticalSample(levels, width, height, SHRUNK);
+  const small = horizontalSample(tall, width, SHRUNK, SHRUNK);
+  const frequencies = lowFrequencies(small);
+  const sorted = Float64Array.from(frequencies).sort();
+  const middle = sorted.length / 2;
+  const median = (sorted[middle - 1] + sorted[middle]) / 2;
   const bytes = new Uint8Array((SIDE * SIDE) / 8);
-  let bit = 0;
-  for (let y = 0; y < rows; y += 1) {
-    for (let x = 1; x < columns; x += 1) {
-      if (small[y * columns + x - 1] < small[y * columns + x]) bytes[bit >> 3] |= 1 << (bit & 7);
-      bit += 1;
+  frequencies.forEach((value, bit) => {
+    if (value >= median) bytes[bit >> 3] |= 1 << (bit & 7);
+  });
+  return hex(bytes);
+}
+
+/** cos(π (2n + 1) k / 2N) for the 32-point DCT-II, by k then n. */
+const COSINES = Array.from({ length: SHRUNK }, (_, k) =>
+  Float64Array.from({ length: SHRUNK }, (_, n) => Math.cos((Math.PI * (2 * n + 1) * k) / (2 * SHRUNK))),
+);
+
+/**
+ * The unnormalised DCT-II of the rows, then of the columns (as rustdct's
+ * `process_dct2`), of which the SIDE × SIDE lowest frequencies, row by row.
+ * The scale does not matter: only the order against the median does.
+ */
+function lowFrequencies(pixels) {
+  const rows = new Float64Array(SHRUNK * SIDE);
+  for (let y = 0; y < SHRUNK; y += 1) {
+    for (let k = 0; k < SIDE; k += 1) {
+      let sum = 0;
+      for (let n = 0; n < SHRUNK; n += 1) sum += pixels[y * SHRUNK + n] * COSINES[k][n];
+      rows[y * SIDE + k] = sum;
     }
   }
-  return hex(bytes);
+  const out = new Float64Array(SIDE * SIDE);
+  for (let x = 0; x < SIDE; x += 1) {
+    for (let k = 0; k < SIDE; k += 1) {
+      let sum = 0;
+      for (let n = 0; n < SHRUNK; n += 1) sum += rows[n * SIDE + x] * COSINES[k][n];
+      out[k * SIDE + x] = sum;
+    }
+  }
+  return out;
 }
 
 /** The bits in which two hashes (hex) differ, 0 to 256. */
