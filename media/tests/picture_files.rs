@@ -118,7 +118,7 @@ fn a_jpeg_claiming_twenty_thousand_pixels_square_is_refused_before_decoding() {
 
 #[test]
 fn the_thresholds_divide_same_uncertain_and_different() {
-    assert!(CERTAIN_DISTANCE < UNCERTAIN_DISTANCE && UNCERTAIN_DISTANCE < 256);
+    const { assert!(CERTAIN_DISTANCE < UNCERTAIN_DISTANCE && UNCERTAIN_DISTANCE < 256) };
     assert_eq!(Likeness::of(0), Likeness::Same);
     assert_eq!(Likeness::of(CERTAIN_DISTANCE), Likeness::Same);
     assert_eq!(Likeness::of(CERTAIN_DISTANCE + 1), Likeness::Uncertain);
