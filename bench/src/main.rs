@@ -6,17 +6,19 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bench::database::{Engine, DEFAULT_POSTGRES};
 use bench::load::Load;
-use bench::{criterion_run, freshness, growth, report, server_load, server_process, soak, tokens};
+use bench::media::{MediaRun, SEED};
+use bench::{criterion_run, freshness, growth, media, report, server_load, server_process, soak, tokens};
 use clap::{Parser, Subcommand};
 
 /// Measures the consent platform: tokens, the server under load, growth,
-/// revocation freshness and a soak.
+/// revocation freshness, a soak, and the media audit's fingerprints.
 ///
 /// Build the server first: `cargo build --release -p consent-server -p bench`.
 #[derive(Parser)]
 #[command(after_help = "Examples:\n  cargo run -p bench --release -- all\n  \
     cargo run -p bench --release -- load --seconds 20 --connections 32\n  \
-    cargo run -p bench --release -- soak --minutes 5")]
+    cargo run -p bench --release -- soak --minutes 5\n  \
+    cargo run -p bench --release -- media --pictures /tmp/skimage-pictures")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,6 +59,17 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         minutes: u64,
     },
+    /// The media audit: generates pictures, transforms them as publishing
+    /// does, and measures how well the perceptual hash finds each copy,
+    /// that distinct pictures never match, and the speed of fingerprinting
+    /// against plain SHA-256. Writes its section of BENCHMARKS.md.
+    Media {
+        #[command(flatten)]
+        set: MediaSet,
+        /// The report whose "Media audit" section is replaced.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        out: std::path::PathBuf,
+    },
     /// Everything, writing BENCHMARKS.md.
     All {
         /// Where to write the report.
@@ -68,7 +81,66 @@ enum Command {
         /// School sizes for the growth section.
         #[arg(long, value_delimiter = ',', default_value = "1000,1000000")]
         people: Vec<usize>,
+        #[command(flatten)]
+        media: MediaSet,
     },
+}
+
+/// The pictures of the media benchmark.
+#[derive(clap::Args)]
+struct MediaSet {
+    /// How many scenes to generate (0 skips the media benchmark in `all`).
+    #[arg(long, default_value_t = 1000)]
+    count: usize,
+    /// The seed the scenes are drawn from.
+    #[arg(long, default_value_t = SEED)]
+    seed: u64,
+    /// Where the pictures and their copies are written; emptied first.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("consent-media-bench"))]
+    dir: std::path::PathBuf,
+    /// A folder of further pictures (JPEG, PNG) to add, such as those
+    /// scikit-image ships (see BENCHMARKS.md).
+    #[arg(long)]
+    pictures: Option<std::path::PathBuf>,
+}
+
+impl MediaSet {
+    fn run(&self) -> MediaRun {
+        MediaRun {
+            count: self.count,
+            seed: self.seed,
+            dir: self.dir.clone(),
+            pictures: self.pictures.clone(),
+        }
+    }
+
+    /// The command that measures this set, for the report.
+    fn command(&self) -> String {
+        let mut command = String::from("cargo run -p bench --release -- media");
+        if self.count != 1000 {
+            command.push_str(&format!(" --count {}", self.count));
+        }
+        if self.seed != SEED {
+            command.push_str(&format!(" --seed {}", self.seed));
+        }
+        if let Some(pictures) = &self.pictures {
+            command.push_str(&format!(" --pictures {}", pictures.display()));
+        }
+        command
+    }
+
+    /// Measures and renders the section.
+    fn section(&self) -> Result<String> {
+        let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        let started = std::time::Instant::now();
+        let result = media::measure(&self.run())?;
+        Ok(report::media_section(
+            &result,
+            &self.command(),
+            &loadavg,
+            started.elapsed(),
+        ))
+    }
 }
 
 #[tokio::main]
@@ -117,10 +189,19 @@ async fn main() -> Result<()> {
             let result = soak::run(Engine::Sqlite, &cli.postgres_url, load).await?;
             print!("{}", report::soak_section(&result, load));
         }
+        Command::Media { set, out } => {
+            let section = set.section()?;
+            print!("{section}");
+            let earlier = std::fs::read_to_string(&out).unwrap_or_default();
+            let text = report::with_section(&earlier, "## Media audit", &section);
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote the media audit's section of {}", out.display());
+        }
         Command::All {
             out,
             soak_minutes,
             people,
+            media,
         } => {
             server_process::server_binary()?;
             let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -152,6 +233,10 @@ async fn main() -> Result<()> {
                 };
                 let result = soak::run(Engine::Sqlite, &cli.postgres_url, soak_load).await?;
                 sections.push(report::soak_section(&result, soak_load));
+            }
+            if media.count > 0 {
+                eprintln!("media audit ...");
+                sections.push(media.section()?);
             }
             let took = started.elapsed();
             let mut text = document(&sections, load, soak_minutes, &people, &loadavg, took);
@@ -208,7 +293,7 @@ fn document(
          ```\n\n\
          PostgreSQL is read from `--postgres-url` (default `{DEFAULT_POSTGRES}`); the run creates and \
          drops databases named `consent_bench_<pid>_<n>`. Each section also runs on its own: \
-         `tokens` (criterion: `cargo bench -p bench --bench tokens`), `load`, `growth`, `freshness`, `soak`.\n\n\
+         `tokens` (criterion: `cargo bench -p bench --bench tokens`), `load`, `growth`, `freshness`, `soak`, `media` (which rewrites only its own section).\n\n\
          {body}",
         machine = report::machine(),
         loadavg = loadavg.trim(),
