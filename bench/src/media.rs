@@ -244,24 +244,24 @@ fn jpeg(picture: &RgbImage, quality: u8) -> Result<Vec<u8>> {
 /// for comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
-    /// `consent_media`'s: `image_hasher`'s gradient hash, 16 × 16 bits,
-    /// Triangle filter, taken from `fingerprint_file`.
+    /// `consent_media`'s, taken from `fingerprint_file`: `image_hasher`'s
+    /// DCT hash (pHash): 32 × 32 grey pixels, their DCT's lowest 16 × 16
+    /// frequencies, each compared with the median.
     InForce,
-    /// `image_hasher`'s mean-free DCT hash (pHash): 32 × 32 grey pixels,
-    /// their DCT's lowest 16 × 16 frequencies, each compared with the
-    /// median. Measured only, not used by the audit.
-    Dct,
+    /// `image_hasher`'s gradient hash, 16 × 16 bits, Triangle filter: the
+    /// audit's first choice, measured to show why it was replaced.
+    Gradient,
 }
 
 /// Both hashes, in the report's order.
-pub const HASHES: [Hash; 2] = [Hash::InForce, Hash::Dct];
+pub const HASHES: [Hash; 2] = [Hash::InForce, Hash::Gradient];
 
 impl Hash {
     /// Its name in the report.
     pub fn name(self) -> &'static str {
         match self {
-            Hash::InForce => "gradient, 16 × 16 (in force)",
-            Hash::Dct => "DCT and median (pHash), 16 × 16",
+            Hash::InForce => "DCT and median (pHash), 16 × 16 (in force)",
+            Hash::Gradient => "gradient, 16 × 16",
         }
     }
 }
@@ -455,11 +455,10 @@ fn prepare(run: &MediaRun, index: usize, name: &str, source: &Source) -> Result<
             .with_context(|| format!("reading {}", path.display()))?
             .to_rgb8(),
     };
-    let dct = HasherConfig::new()
-        .hash_alg(HashAlg::Median)
+    let gradient = HasherConfig::new()
+        .hash_alg(HashAlg::Gradient)
         .hash_size(16, 16)
         .resize_filter(FilterType::Triangle)
-        .preproc_dct()
         .to_hasher();
     let write_and_hash = |path: PathBuf, bytes: Vec<u8>| -> Result<[Bits; 2]> {
         std::fs::write(&path, &bytes)?;
@@ -469,7 +468,7 @@ fn prepare(run: &MediaRun, index: usize, name: &str, source: &Source) -> Result<
             .as_bytes();
         let decoded = image::load_from_memory(&bytes)?;
         let mut other = [0; 32];
-        other.copy_from_slice(dct.hash_image(&decoded).as_bytes());
+        other.copy_from_slice(gradient.hash_image(&decoded).as_bytes());
         Ok([in_force, other])
     };
     let original = write_and_hash(

@@ -528,7 +528,7 @@ pub fn media_section(result: &MediaResult, command: &str, loadavg: &str, took: D
         "Does a published copy of a checked picture still match its check, and does no other picture \
          match? Written by `{command}` (this section only; `all` runs it too). Every file is \
          fingerprinted from disk through `consent_media::fingerprint_file`, as the CLI does; the \
-         perceptual hash is `image_hasher`'s gradient hash, 16 × 16 bits, Triangle filter.\n\n\
+         perceptual hash is `image_hasher`'s DCT hash against the median (pHash), 16 × 16 bits of a 32 × 32 thumbnail shrunk with the Triangle filter.\n\n\
          {machine}\
          - load average when the run began (`/proc/loadavg`): {loadavg}\n\
          - the run took {minutes:.1} min, of which {building:.1} min generating, transforming, writing \
@@ -697,8 +697,8 @@ pub fn media_section(result: &MediaResult, command: &str, loadavg: &str, took: D
     let _ = write!(
         out,
         "\n### The same files under another hash\n\n\
-         The audit's hash against `image_hasher`'s DCT hash, computed on the same files in the same run \
-         (measured only, to choose by; the audit does not use it). For each, the smallest distance \
+         The audit's hash against `image_hasher`'s gradient hash (16 × 16, Triangle), its first choice, \
+         computed on the same files in the same run (measured only; the audit does not use it). For each, the smallest distance \
          between distinct pictures over all {} pairs, and the share of each transform's copies found at \
          the most generous threshold with no false match on this set: one below that smallest \
          distance.\n\n| hash | smallest distinct distance | threshold |",
@@ -755,7 +755,7 @@ pub fn media_section(result: &MediaResult, command: &str, loadavg: &str, took: D
         let _ = writeln!(
             out,
             "\nReading and decoding take {:.0}% of a fingerprint's time on one thread, SHA-256 {:.1}%; the rest is \
-             the perceptual hash (grey, then a resize to 17 × 16 pixels). One core fingerprints {:.0} \
+             the perceptual hash (grey, then a resize to 32 × 32 pixels and its cosine transform). One core fingerprints {:.0} \
              published pictures a second, a website's media library of 10,000 files in {:.1} min; {} \
              threads {:.0} a second. A thread beyond the first helps only as far as a core is free, \
              and this machine is shared (see the load average).",
@@ -787,23 +787,24 @@ fn distinct_row(label: &str, histogram: &[u64; 257]) -> String {
 
 /// Why the thresholds are where they are (kept in step with the doc comment
 /// of `consent_media::CERTAIN_DISTANCE`).
-const MEDIA_THRESHOLDS: &str = "The thresholds (`media/src/perceptual_hash.rs`) come from this table, in the \
-published run. Resizing, recompression and a caption move a copy at most 28 bits from its original. A 5% crop \
-shifts the 17 × 16 grid whose neighbours the gradient hash compares by up to half a cell at the edges, and lands \
-at a median of 28 bits and up to 68. Distinct pictures come as close as 36: scikit-image's scanned `page` and a \
-generated empty field at sunset, both mostly flat and lit from one side, so that nearly every neighbour \
-comparison of each comes out the same way. A false match reports an unchecked picture as checked, the error the \
-audit exists to find; so `CERTAIN_DISTANCE` is 32, four bits below that closest pair, and `UNCERTAIN_DISTANCE` is \
-48, within which lie 98% of the crops and 14 of the 7.8 million distinct pairs: a person is asked about nearly \
-every crop and almost never about an unrelated picture. **No threshold meets both goals with this hash**: at 35, \
-the last with no false match, 80% of the crops are found; finding 95% takes 44, where 10 distinct pairs match.\n";
+const MEDIA_THRESHOLDS: &str = "The thresholds (`media/src/perceptual_hash.rs`) come from this table, in the published run. Resizing and \
+recompression move a copy at most 10 bits from its original; a caption at a median of 20 and up to 66; a 5% \
+crop, which changes the scale and place of everything in the picture, at a median of 40 and up to 98. \
+Distinct pictures come no closer than 76: each bit compares a frequency with the median of all 256, so half \
+the bits are set whatever the picture, and even mostly flat pictures do not fall together. A false match \
+reports an unchecked picture as checked, the error the audit exists to find; so `CERTAIN_DISTANCE` is 60, \
+sixteen bits below the closest distinct pair, where 99.5% of the crops and 99.9% of the captions are found, \
+and `UNCERTAIN_DISTANCE` is 72, within which lie all but one crop in a thousand and no pair of distinct \
+pictures: a person is asked about the rare far crop and never about an unrelated picture.\n";
 
 /// What the comparison says.
-const MEDIA_OTHER_HASH: &str = "The DCT hash compares each frequency with the median of all, so half of its bits \
-are set whatever the picture and flat pictures do not fall together. A crop moves it about as many bits as it \
-moves the gradient hash, but distinct pictures stay twice as far apart, so one threshold tells them apart. On these files it would meet every goal with a wide margin. The audit keeps the \
-gradient hash until the lead decides (#15): the browser computes the same hash as the CLI, and both must change \
-together.\n";
+const MEDIA_OTHER_HASH: &str = "The gradient hash, the audit's first choice, compares neighbouring cells of a 17 × 16 thumbnail. Two mostly \
+flat pictures lit from one side (scikit-image's scanned `page` and a generated empty field at sunset) share \
+most of its bits and lie 36 apart, while a 5% crop shifts its grid by up to half a cell and moves a copy a \
+median of 28: no threshold finds 95% of the crops without a false match. The DCT hash moves a crop about as \
+far but keeps distinct pictures twice as far apart, so it replaced the gradient hash, in the CLI and in the \
+browser alike (`server/web/static/js/fingerprint.js`, held to the crate by \
+`tests/tests/browser_fingerprint.rs`).\n";
 
 /// `document` with its section headed `heading` (a `## ` line) replaced by
 /// `section`; without one, `section` goes before the sections measured by

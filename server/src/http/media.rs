@@ -237,7 +237,7 @@ fn phash_of(text: Option<&str>, field: &str) -> ApiResult<Option<PerceptualHash>
 ///
 /// Only hashes are sent. A file is matched only among this school's
 /// checks: by SHA-256 first, else to the check whose picture's perceptual
-/// hash is nearest (at most 40 of 256 bits apart: `perceptual`; up to 64:
+/// hash is nearest (at most 60 of 256 bits apart: `perceptual`; up to 72:
 /// `uncertain`, for a person to look; else `never_checked`). Of equally
 /// near checks, one a publication rests on wins, then one that allowed
 /// everyone, then the newest. A match is `refused_at_check` when its check
