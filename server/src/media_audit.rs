@@ -21,6 +21,7 @@ use std::str::FromStr;
 use consent_media::{Likeness, PerceptualHash};
 use consent_protocol::Hash256;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use consent_media::{CERTAIN_DISTANCE, UNCERTAIN_DISTANCE};
 
@@ -30,7 +31,7 @@ use crate::store::CheckedPicture;
 pub const MAX_FILES: usize = 500;
 
 /// What an audit found about one published file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Finding {
     /// It was checked, everyone in it was allowed, and everyone's consent

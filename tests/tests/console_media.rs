@@ -162,6 +162,32 @@ async fn communications_audits_the_website_copy(language: Language) {
         .await;
     assert_eq!(first, json!("never-checked.jpg"));
     keep(&browser, "2-findings").await;
+    // A communications officer may look on a phone too: the same findings,
+    // the table scrolling sideways inside its own box, the page not.
+    if let Some(phone) = Browser::open(&format!("{test}_phone"), language, Screen::PHONE).await {
+        let code = admin.sign_in_code(comms_id).await;
+        phone
+            .sign_in_to_console(&format!("{}/console/sign-in#code={code}", server.url))
+            .await;
+        phone.goto(&format!("{}/console/media", server.url)).await;
+        phone
+            .wait_for("#files")
+            .await
+            .send_keys(&paths.join("\n"))
+            .await
+            .unwrap();
+        phone.wait_for("#result:not([hidden])").await;
+        assert_eq!(findings(&phone).await, findings(&browser).await);
+        keep(&phone, "findings-phone").await;
+        let sideways = phone
+            .run(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await;
+        assert_eq!(sideways, json!(false), "the page scrolls sideways on a phone");
+        phone.close().await;
+    }
 
     // One step: both go on the takedown list.
     browser.click("#take-down-all").await;

@@ -147,7 +147,6 @@ struct AuditedFile {
     #[schema(value_type = schemas::Sha256)]
     sha256: Hash256,
     /// What the audit found.
-    #[schema(value_type = schemas::Finding)]
     finding: Finding,
     /// How it was matched to its check: `exact`, `perceptual`, or null when
     /// it was not (never checked, or uncertain).
@@ -530,7 +529,7 @@ struct TakedownRequest {
     )]
     name: Option<String>,
     /// What the audit found (`never_checked`, `consent_withdrawn`, ...).
-    #[schema(value_type = schemas::Finding)]
+    #[schema(value_type = Finding)]
     finding: String,
     /// The publication to take down, when the audit named one: done, the
     /// request records it as taken down.

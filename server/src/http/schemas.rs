@@ -11,6 +11,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::media_audit::Finding;
+
 /// Text of lowercase hexadecimal digits: how every id and hash is written.
 macro_rules! hex_text {
     ($(#[doc = $doc:literal])+ $name:ident, $digits:literal) => {
@@ -612,23 +614,6 @@ impl PartialSchema for PngImage {
 }
 
 impl ToSchema for PngImage {}
-
-/// What a media audit found about a published file.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Finding {
-    /// Checked, everyone in it was allowed, and everyone's consent still stands.
-    ConsentHolds,
-    /// Checked and allowed, but someone's consent no longer stands (withdrawn,
-    /// expired, signed on a device since lost, ...).
-    ConsentWithdrawn,
-    /// Checked, and the check did not allow everyone in it; yet it is online.
-    RefusedAtCheck,
-    /// No check of this picture was found: it was published without one.
-    NeverChecked,
-    /// Perhaps a checked picture (a near perceptual hash): a person should look.
-    Uncertain,
-}
 
 /// A request to take a published picture down, and whether it was done.
 #[derive(Serialize, ToSchema)]

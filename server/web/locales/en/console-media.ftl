@@ -1,6 +1,6 @@
 # The media audit: what is published now, against the checks, and the
 # takedown requests it makes.
-console-media-title = Audit published pictures
+console-media-title = Media audit
 console-media-intro = Choose a copy of the pictures on the website or a social channel (a folder, or an export of the media library). For each picture you see whether it was checked, and whether everyone in it still consents.
 console-media-private = The pictures stay on this computer: only their fingerprints (a SHA-256 and a perceptual hash, which shows nothing of a face) go to the server.
 console-media-folder = Choose a folder

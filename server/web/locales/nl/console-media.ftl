@@ -1,6 +1,6 @@
 # De beeldaudit: wat nu gepubliceerd is, naast de controles, en wat ze
 # op de lijst om weg te halen zet.
-console-media-title = Gepubliceerde beelden controleren
+console-media-title = Beeldcontrole
 console-media-intro = Kies een kopie van de foto's op de website of een sociaal kanaal (een map, of een export van de mediabibliotheek). Per foto ziet u of die gecontroleerd is, en of iedereen erop nog toestemming geeft.
 console-media-private = De foto's blijven op deze computer: alleen hun vingerafdrukken (een SHA-256 en een perceptuele hash, die niets van een gezicht laat zien) gaan naar de server.
 console-media-folder = Kies een map
