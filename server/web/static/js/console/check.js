@@ -7,7 +7,7 @@
 // recognisable, is what is checked again and published.
 
 import { $, api, clearError, fromTemplate, reveal, showError, t } from "./common.js";
-import { cameraAvailable, judge, readPhoto, scanLive } from "./codes.js";
+import { codeReader, judge } from "./codes.js";
 import { Editor } from "./blur.js";
 import { perceptualHash, perceptualHashOfBitmap, sha256 } from "../fingerprint.js";
 import { explainTeacher, listOf, outcomeWords, purposeName } from "./teacher.js";
@@ -109,15 +109,6 @@ async function codeRead(text) {
     $("reading").textContent = "";
     showError(explainTeacher(error));
   }
-}
-
-let stopCamera = null;
-function cameraStopped() {
-  stopCamera?.();
-  stopCamera = null;
-  $("camera").hidden = true;
-  $("camera-stop").hidden = true;
-  $("camera-start").hidden = !cameraAvailable();
 }
 
 /** The check's request for the people named on the form. */
@@ -320,36 +311,7 @@ $("photo-take").addEventListener("change", photoChosen);
 $("photo-pick").addEventListener("change", photoChosen);
 $("group").addEventListener("change", groupChosen);
 $("who").addEventListener("submit", checkPhoto);
-$("camera-start").hidden = !cameraAvailable();
-$("camera-start").addEventListener("click", async () => {
-  clearError();
-  try {
-    reveal($("camera"));
-    $("camera-start").hidden = true;
-    $("camera-stop").hidden = false;
-    stopCamera = await scanLive($("video"), (text) => {
-      cameraStopped();
-      codeRead(text);
-    });
-  } catch {
-    cameraStopped();
-    showError(t("teacher-camera-refused"));
-  }
-});
-$("camera-stop").addEventListener("click", cameraStopped);
-$("code-photo").addEventListener("change", async (event) => {
-  const file = event.target.files[0];
-  if (!file) return;
-  $("reading").textContent = t("teacher-scan-reading");
-  try {
-    await codeRead(await readPhoto(file));
-  } catch (error) {
-    $("reading").textContent = "";
-    showError(explainTeacher(error));
-  } finally {
-    event.target.value = "";
-  }
-});
+const cameraStopped = codeReader(codeRead);
 $("blur-size").addEventListener("input", (event) => state.editor?.setSize(Number(event.target.value) / 100));
 $("undo").addEventListener("click", () => state.editor?.undo());
 $("blur-done").addEventListener("click", blurDone);

@@ -3,7 +3,8 @@
 // jsQR), or from a still photo that the server decodes in memory and drops
 // at once. Then what the code is worth, from POST /v1/scans.
 
-import { Problem, answer, api } from "./common.js";
+import { $, Problem, answer, api, clearError, reveal, showError, t } from "./common.js";
+import { explainTeacher } from "./teacher.js";
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
@@ -139,4 +140,53 @@ export function verdict(scan) {
     return { tone: "error", headline: "teacher-scan-guardian-missing", why: "teacher-scan-guardian-missing-why" };
   }
   return { tone: "ok", headline: "teacher-scan-valid", why: "teacher-scan-valid-why" };
+}
+
+/**
+ * Wires the page's code reader (the `camera-start` and `camera-stop`
+ * buttons, the `camera` box with its `video`, the `code-photo` input and the
+ * `reading` status) to hand the text of each code read to `codeRead`, and
+ * shows what goes wrong. Returns the function that stops the camera.
+ */
+export function codeReader(codeRead) {
+  let stopCamera = null;
+  const cameraStopped = () => {
+    stopCamera?.();
+    stopCamera = null;
+    $("camera").hidden = true;
+    $("camera-stop").hidden = true;
+    $("camera-start").hidden = !cameraAvailable();
+  };
+  $("camera-start").hidden = !cameraAvailable();
+  $("camera-start").addEventListener("click", async () => {
+    clearError();
+    try {
+      reveal($("camera"));
+      $("camera-start").hidden = true;
+      $("camera-stop").hidden = false;
+      stopCamera = await scanLive($("video"), (text) => {
+        cameraStopped();
+        codeRead(text);
+      });
+    } catch {
+      cameraStopped();
+      showError(t("teacher-camera-refused"));
+    }
+  });
+  $("camera-stop").addEventListener("click", cameraStopped);
+  $("code-photo").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    clearError();
+    $("reading").textContent = t("teacher-scan-reading");
+    try {
+      await codeRead(await readPhoto(file));
+    } catch (error) {
+      $("reading").textContent = "";
+      showError(explainTeacher(error));
+    } finally {
+      event.target.value = "";
+    }
+  });
+  return cameraStopped;
 }

@@ -2,18 +2,8 @@
 // say in words whether it is genuine, whether it stands and what it allows.
 
 import { $, addFact, clearError, day, reveal, showError, t } from "./common.js";
-import { cameraAvailable, judge, readPhoto, scanLive, verdict } from "./codes.js";
+import { cameraAvailable, codeReader, judge, verdict } from "./codes.js";
 import { explainTeacher, listOf } from "./teacher.js";
-
-let stopCamera = null;
-
-function cameraStopped() {
-  stopCamera?.();
-  stopCamera = null;
-  $("camera").hidden = true;
-  $("camera-stop").hidden = true;
-  $("camera-start").hidden = !cameraAvailable();
-}
 
 async function show(text) {
   clearError();
@@ -57,39 +47,7 @@ async function show(text) {
   }
 }
 
-$("camera-start").hidden = !cameraAvailable();
-$("camera-start").addEventListener("click", async () => {
-  clearError();
-  try {
-    reveal($("camera"));
-    $("camera-start").hidden = true;
-    $("camera-stop").hidden = false;
-    stopCamera = await scanLive($("video"), (text) => {
-      cameraStopped();
-      show(text);
-    });
-  } catch {
-    cameraStopped();
-    showError(t("teacher-camera-refused"));
-  }
-});
-$("camera-stop").addEventListener("click", cameraStopped);
-
-$("code-photo").addEventListener("change", async (event) => {
-  const file = event.target.files[0];
-  if (!file) return;
-  clearError();
-  $("reading").textContent = t("teacher-scan-reading");
-  try {
-    const text = await readPhoto(file);
-    await show(text);
-  } catch (error) {
-    $("reading").textContent = "";
-    showError(explainTeacher(error));
-  } finally {
-    event.target.value = "";
-  }
-});
+codeReader(show);
 
 $("again").addEventListener("click", () => {
   $("result").hidden = true;
