@@ -15,6 +15,7 @@ use consent_protocol::SubjectId;
 use consent_tests::browser::{Browser, Language, Screen};
 use consent_tests::pictures::{as_published, encode, scene};
 use consent_tests::{hex_of, Api, Db, TestServer};
+use fantoccini::key::Key;
 use image::ImageFormat;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -190,7 +191,13 @@ async fn communications_audits_the_website_copy(language: Language) {
     }
 
     // One step: both go on the takedown list.
-    browser.click("#take-down-all").await;
+    // By keyboard: Enter on the button, as on every button below.
+    browser
+        .wait_for("#take-down-all")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
     browser
         .wait_for_text(says(
             language,
@@ -198,6 +205,8 @@ async fn communications_audits_the_website_copy(language: Language) {
             "Added to the takedown list: 2 pictures.",
         ))
         .await;
+    let focused = browser.run("return document.activeElement.id;", vec![]).await;
+    assert_eq!(focused, json!("done"), "the focus is on what was done");
     let requests = comms.get("/v1/media/takedowns").await;
     assert_eq!(
         requests.body["takedowns"].as_array().map(Vec::len),
@@ -219,7 +228,12 @@ async fn communications_audits_the_website_copy(language: Language) {
     assert_eq!(rows, json!(2));
     keep(&browser, "4-takedowns").await;
     for name in ["never-checked.jpg", "sports-day.jpg"] {
-        browser.click("#media-rows tr button").await;
+        browser
+            .wait_for("#media-rows tr button")
+            .await
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .unwrap();
         browser
             .wait_for_text(&match language {
                 Language::Dutch => format!("{name} is gemeld als weggehaald."),

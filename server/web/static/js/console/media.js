@@ -177,6 +177,8 @@ function actionCell(item) {
     if (await requestTakedown(item)) {
       $("done").textContent = t("console-media-take-down-made", { name: item.name });
       show();
+      // The row is drawn again: the focus goes to what was done.
+      $("done").focus();
     } else button.disabled = false;
   });
   return button;
@@ -263,6 +265,7 @@ async function takeDownAll() {
   button.disabled = false;
   $("done").textContent = t("console-media-take-down-all-made", { count: made });
   show();
+  $("done").focus();
 }
 
 $("folder").addEventListener("change", (event) => audit([...event.target.files].map(chosen)));
