@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use consent_protocol::{next_head, Hash256, PublicKey, SchoolId, SignedGrant, SigningKey, SubjectId};
-use consent_server::store::{LogEvent, PersonKind};
+use consent_server::store::{Engine, LogEvent, PersonKind};
 use rand_core::OsRng;
 use serde::Serialize;
 use sqlx::any::AnyPoolOptions;
@@ -22,9 +22,6 @@ pub const GROUP_SIZE: usize = 30;
 
 /// People written per transaction.
 const CHUNK: usize = 5_000;
-
-/// Rows per `INSERT` statement, well under both engines' parameter limits.
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// The name of seeded class number `n`.
 pub fn group_name(n: usize) -> String {
@@ -60,13 +57,17 @@ struct EntryBody<'a> {
 pub async fn seed_people(url: &str, count: usize) -> Result<Seeded> {
     sqlx::any::install_default_drivers();
     let started = Instant::now();
+    let engine = Engine::of_url(url).context("a sqlite: or postgres: URL")?;
+    // The server's own statement size: SQLite's cost grows with the square
+    // of a statement's placeholders, PostgreSQL's with its round trips.
+    let rows_per_statement = engine.rows_per_statement();
     // One connection: the log is one chain, written in order.
     let pool = AnyPoolOptions::new()
         .max_connections(1)
         .connect(url)
         .await
         .context("connecting to the database to seed it")?;
-    if url.starts_with("sqlite:") {
+    if engine == Engine::Sqlite {
         // Seeding is a bulk load before the server starts; a crash means
         // seeding again. The server itself runs with synchronous = FULL.
         sqlx::query("PRAGMA synchronous = OFF").execute(&pool).await?;
@@ -115,10 +116,10 @@ pub async fn seed_people(url: &str, count: usize) -> Result<Seeded> {
                 entries.push((position, entry, head.as_bytes().to_vec()));
             }
         }
-        for batch in people.chunks(ROWS_PER_STATEMENT) {
+        for batch in people.chunks(rows_per_statement) {
             insert_people(&mut tx, school, batch, written, now).await?;
         }
-        for batch in entries.chunks(ROWS_PER_STATEMENT) {
+        for batch in entries.chunks(rows_per_statement) {
             let sql = format!(
                 "INSERT INTO log_entries (school_id, position, entry, head, recorded_at) VALUES {}",
                 values(batch.len(), 5)
@@ -148,7 +149,7 @@ pub async fn seed_people(url: &str, count: usize) -> Result<Seeded> {
             eprintln!("    seeded {written} people in {:.0?}", started.elapsed());
         }
     }
-    if url.starts_with("postgres") {
+    if engine == Engine::Postgres {
         // Fresh statistics, as autovacuum would gather after a real import.
         sqlx::query("ANALYZE").execute(&pool).await?;
     }
