@@ -476,11 +476,11 @@ pub fn check_limits(results: &[EngineResult], durable_write: Duration) -> String
     }
     let _ = writeln!(
         out,
-        "- Durability: every check's signed receipt and log entry are durable before it is answered. \
-         A 4 KiB write + `fdatasync` on this disk took {} ms (median) in this run, and appends to one \
-         school's log are serialised, which capped one school at about {:.0} commits/s; concurrent checks \
-         of a school now join one transaction and one flush (`server/src/store/receipts.rs`), so the cap \
-         applies to groups, not to checks.",
+        "- Durability: every check's signed receipt, and every grant and revocation, is durable with its \
+         log entry before it is answered. A 4 KiB write + `fdatasync` on this disk took {} ms (median) in \
+         this run, and appends to one school's log are serialised, which capped one school at about {:.0} \
+         commits/s; concurrent writes of a school (receipts, grants, revocations) join one transaction and \
+         one flush (`server/src/store/group_commit.rs`), so the cap applies to groups, not to requests.",
         millis(durable_write),
         1.0 / durable_write.as_secs_f64().max(1e-9)
     );

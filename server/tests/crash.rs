@@ -1,9 +1,9 @@
 //! No acknowledged write is lost when the server process is killed: SIGKILL
 //! while students grant and revoke and teachers check the class as fast as
 //! they can, restart, and every acknowledged grant, revocation and check
-//! receipt is there and the log still verifies. Checks are committed in
-//! groups (`server/src/store/receipts.rs`): a group cut short by the kill
-//! must not hold a receipt whose check was answered.
+//! receipt is there and the log still verifies. Receipts, grants and
+//! revocations are committed in groups (`server/src/store/group_commit.rs`):
+//! a group cut short by the kill must not hold a write that was answered.
 #![allow(clippy::unwrap_used)]
 
 mod support;

@@ -368,7 +368,106 @@ async fn class_list_import_and_coverage_report(db: Db) {
     );
 }
 
+/// Grants, revocations and checks of one school arriving at once commit
+/// together (`server/src/store/group_commit.rs`); a token handed in several
+/// times at once is recorded once and the other submissions are told so,
+/// without failing the writes grouped with them.
+async fn simultaneous_writes_commit_together(db: Db) {
+    let Some(server) = TestServer::start(db).await else {
+        return;
+    };
+    let admin = server.admin("De Linde").await;
+    let teacher = admin.staff("Tess", "teacher").await;
+    let mut phones = Vec::new();
+    for n in 0..6 {
+        let student = admin
+            .person("student", &format!("Student {n}"), "3B", "2008-01-01")
+            .await;
+        phones.push(admin.enroll(student).await);
+    }
+    let mut withdrawn = Vec::new();
+    for phone in &phones {
+        withdrawn.push(phone.consent().await);
+    }
+    let tokens: Vec<SignedGrant> = phones
+        .iter()
+        .map(|phone| {
+            SignedGrant::sign(
+                phone.grant(&[MediaKind::Photo], &[Purpose::WEBSITE]),
+                &[&phone.key],
+            )
+            .unwrap()
+        })
+        .collect();
+
+    let mut grants = Vec::new();
+    let mut revocations = Vec::new();
+    let mut checks = Vec::new();
+    for ((phone, token), earlier) in phones.iter().zip(&tokens).zip(&withdrawn) {
+        for _ in 0..3 {
+            let (phone, token) = (phone.clone(), token.clone());
+            grants.push(tokio::spawn(async move { phone.submit(&token).await }));
+        }
+        let (teacher, person) = (teacher.clone(), phone.person);
+        let (phone, earlier) = (phone.clone(), earlier.unverified().token_id);
+        revocations.push(tokio::spawn(async move { phone.revoke(earlier).await }));
+        checks.push(tokio::spawn(async move {
+            check(&teacher, &[person], "yearbook").await
+        }));
+    }
+    let mut grant_answers = Vec::new();
+    for grant in grants {
+        grant_answers.push(grant.await.unwrap());
+    }
+    let mut revocation_answers = Vec::new();
+    for revocation in revocations {
+        revocation_answers.push(revocation.await.unwrap());
+    }
+    for check in checks {
+        check.await.unwrap();
+    }
+
+    for answers in grant_answers.chunks(3) {
+        let mut statuses: Vec<StatusCode> = answers.iter().map(|answer| answer.status).collect();
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::OK, StatusCode::CREATED],
+            "{answers:?}"
+        );
+    }
+    let mut sequences: Vec<i64> = revocation_answers
+        .iter()
+        .map(|answer| {
+            assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+            answer.body["sequence"].as_i64().unwrap()
+        })
+        .collect();
+    sequences.sort();
+    sequences.dedup();
+    assert_eq!(
+        sequences.len(),
+        phones.len(),
+        "each revocation has a place of its own"
+    );
+
+    let people: Vec<SubjectId> = phones.iter().map(|phone| phone.person).collect();
+    let website = check(&teacher, &people, "website").await;
+    assert_eq!(website["allowed"], true, "every new grant was stored: {website}");
+    // The yearbook token was withdrawn; only the website one is left.
+    let yearbook = check(&teacher, &people, "yearbook").await;
+    for person in &people {
+        assert_eq!(outcome(&yearbook, *person), "wrong_purpose", "{yearbook}");
+    }
+    let comms = admin.staff("Cas", "communications").await;
+    let log = comms.get("/v1/audit/log").await;
+    let (head, chain, entries) = recompute_log(&log.body);
+    assert_eq!(head.size, entries as u64);
+    assert_eq!(head.head, chain, "the log's chain is whole");
+}
+
 on_both_databases!(
+    simultaneous_writes_commit_together,
     granted_student_and_receipt_check,
     every_refusal_names_its_reason,
     parent_co_signs_for_a_young_child,

@@ -25,7 +25,7 @@ use super::people::{group_name, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{publication_standing, verdict, Question, Standing, Subject};
-use crate::store::{Person, PersonKind, ReceiptToStore, School, StoreError};
+use crate::store::{ConsentRecord, Person, PersonKind, ReceiptToStore, School, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default().routes(routes!(check))
@@ -203,7 +203,7 @@ pub async fn decide(
         media_phash: media.phash,
         staff,
     };
-    state.receipts.commit(&state.store, to_store, now_unix()).await?;
+    state.store.insert_receipt(to_store, now_unix()).await?;
     let names: BTreeMap<SubjectId, Option<String>> = people
         .iter()
         .map(|person| (person.id, person.display_name.clone()))
@@ -330,8 +330,8 @@ pub async fn evaluate(
 /// The verdict on each of `people`, in their order, with since when
 /// consent has not stood for them.
 ///
-/// Tokens are read before revocations, so a revocation acknowledged before
-/// this started is always seen.
+/// Tokens, revocations and keys are read in one snapshot, so a revocation
+/// acknowledged before this started is always seen.
 pub async fn judge(
     state: &AppState,
     school: &School,
@@ -341,9 +341,11 @@ pub async fn judge(
     let mut judgements = Vec::with_capacity(people.len());
     for chunk in people.chunks(CHUNK) {
         let ids: Vec<SubjectId> = chunk.iter().map(|person| person.id).collect();
-        let grants = state.store.grants_of(school.id, &ids).await?;
-        let revocations = state.store.revocations_of(school.id, &ids).await?;
-        let keys = state.store.keys_of(school.id, &ids).await?;
+        let ConsentRecord {
+            grants,
+            revocations,
+            keys,
+        } = state.store.consent_record(school.id, &ids).await?;
         let tokens: Vec<SignedGrant> = grants.iter().map(|grant| grant.token.clone()).collect();
         let results = verify_grants_remembering(&tokens, &keys.keyring, question.now, &*state.verified);
         for person in chunk {

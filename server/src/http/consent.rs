@@ -25,7 +25,7 @@ use super::people::{is_enrollment_code, named_person};
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{guardian_needed_until, withdraws, Subject};
-use crate::store::{PersonKind, StoreError, StoredGrant, StoredRevocation};
+use crate::store::{ConsentRecord, PersonKind, StoreError, StoredGrant, StoredRevocation};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -115,15 +115,14 @@ async fn submit_grant(
     }
     // A token that a revocation already on record withdraws would be stored
     // and then count for nothing: say so instead of "recorded".
-    // (Grants before revocations, as a check reads them.)
-    let held = state
-        .store
-        .grants_of(school.id, &[grant.subject])
-        .await?
+    // (Grants and revocations in one snapshot, as a check reads them.)
+    let record = state.store.consent_record(school.id, &[grant.subject]).await?;
+    let held = record
+        .grants
         .into_iter()
         .find(|held| held.token == token)
         .unwrap_or_else(|| StoredGrant::not_stored(token.clone()));
-    let revocations = state.store.revocations_of(school.id, &[grant.subject]).await?;
+    let revocations = record.revocations;
     if let Some(withdrawn) = revocations.iter().find(|stored| withdraws(stored, &held)) {
         return Err(already_withdrawn(&withdrawn.revocation, grant));
     }
@@ -198,8 +197,11 @@ async fn live_tokens(
     if unexpired < cap {
         return Ok(unexpired);
     }
-    let held = state.store.grants_of(school, &[person]).await?;
-    let revocations = state.store.revocations_of(school, &[person]).await?;
+    let ConsentRecord {
+        grants: held,
+        revocations,
+        ..
+    } = state.store.consent_record(school, &[person]).await?;
     Ok(held
         .iter()
         .filter(|grant| {

@@ -20,7 +20,7 @@ use super::people::ENROLLMENT_PREFIX;
 use super::schemas;
 use super::{now, now_unix, AppState};
 use crate::policy::{token_standing, Standing, Subject};
-use crate::store::{Person, PersonKind, Publication, School, StoreError};
+use crate::store::{ConsentRecord, Person, PersonKind, Publication, School, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -194,8 +194,11 @@ struct MyRecord {
 
 async fn record(state: &AppState, school: &School, person: Person) -> ApiResult<Record> {
     let people = [person.id];
-    let grants = state.store.grants_of(school.id, &people).await?;
-    let revocations = state.store.revocations_of(school.id, &people).await?;
+    let ConsentRecord {
+        grants,
+        revocations,
+        keys: known,
+    } = state.store.consent_record(school.id, &people).await?;
     let publications = state.store.publications(school.id, Some(person.id)).await?;
     let now = now();
     let keys = state.store.device_keys_of(school.id, person.id).await?;
@@ -215,7 +218,6 @@ async fn record(state: &AppState, school: &School, person: Person) -> ApiResult<
     }
     let subject = Subject::of(&person, school.digital_consent_age);
     let needs_guardian = person.kind == PersonKind::Student && subject.needs_guardian(now);
-    let known = state.store.keys_of(school.id, &people).await?;
     let tokens: Vec<SignedGrant> = grants.iter().map(|grant| grant.token.clone()).collect();
     let results = verify_grants(&tokens, &known.keyring, now);
     Ok(Record {

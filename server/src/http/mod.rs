@@ -36,7 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Limits;
 use crate::signed_heads::SignedHeads;
-use crate::store::{ReceiptQueue, Store};
+use crate::store::Store;
 use crate::verified_signatures::SignatureCache;
 use error::ApiError;
 pub use openapi::{openapi, routes};
@@ -61,8 +61,6 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The grant signatures this instance verified before.
     pub verified: Arc<SignatureCache>,
-    /// Receipts waiting to be committed, in groups per school.
-    pub receipts: Arc<ReceiptQueue>,
 }
 
 impl AppState {
@@ -84,7 +82,6 @@ impl AppState {
             limits: Arc::new(limits.clone()),
             public_url: public_url.trim_end_matches('/').into(),
             verified: Arc::new(SignatureCache::default()),
-            receipts: Arc::new(ReceiptQueue::default()),
         }
     }
 

@@ -141,16 +141,15 @@ async fn scan(
         Ok(()) | Err(TokenError::Expired | TokenError::NotYetValid | TokenError::IssuedInFuture)
     );
 
-    // Tokens before revocations, as checks read them: a revocation
-    // acknowledged before this scan began is always seen.
-    let held = state
-        .store
-        .grants_of(school.id, &[person.id])
-        .await?
+    // Read as checks read them, in one snapshot: a revocation acknowledged
+    // before this scan began is always seen.
+    let record = state.store.consent_record(school.id, &[person.id]).await?;
+    let held = record
+        .grants
         .into_iter()
         .find(|held| held.token.unverified().token_id == grant.token_id);
-    let revocations = state.store.revocations_of(school.id, &[person.id]).await?;
-    let cut_offs = state.store.keys_of(school.id, &[person.id]).await?.cut_offs;
+    let revocations = record.revocations;
+    let cut_offs = record.keys.cut_offs;
     let subject = Subject::of(&person, school.digital_consent_age);
     // The same rules as a check; a code the server never received (nor can
     // verify) counts as withdrawn from the start.

@@ -1,13 +1,14 @@
 //! Consent tokens and revocations as received, and the receipts of checks.
 
 use consent_protocol::{
-    ListedRevocation, ReceiptId, Revocation, RevocationScope, SchoolId, SignedGrant, SignedReceipt,
-    SignedRevocation, SubjectId,
+    ListedRevocation, ReceiptId, Revocation, SchoolId, SignedGrant, SignedReceipt, SignedRevocation,
+    SubjectId,
 };
 use serde::Serialize;
 use sqlx::Row;
 
-use super::log::{append, LogEvent};
+use super::group_commit::Write;
+use super::people::Keys;
 use super::{placeholders, Store, StoreError, StoreResult};
 
 /// A grant as the server holds it, with the place the server gave it.
@@ -44,6 +45,17 @@ pub struct StoredRevocation {
     pub received_at: i64,
 }
 
+/// What a verdict on some people rests on ([`Store::consent_record`]).
+#[derive(Default)]
+pub struct ConsentRecord {
+    /// Their grants, in the order they were issued.
+    pub grants: Vec<StoredGrant>,
+    /// Every revocation concerning them, in log order.
+    pub revocations: Vec<StoredRevocation>,
+    /// The keys that verify their grants, and when cut-off ones were cut off.
+    pub keys: Keys,
+}
+
 fn corrupt(error: consent_protocol::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }
@@ -71,33 +83,15 @@ impl Store {
                 Err(StoreError::Conflict("another token with this id exists"))
             };
         }
-        let mut tx = self.pool.begin().await?;
-        let sequence = append(
-            &mut tx,
-            school,
-            &LogEvent::Grant {
-                token: token.to_text(),
-            },
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO grants (token_id, school_id, subject_id, token, issued_at, not_after, received_at, sequence) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(grant.token_id.to_string())
-        .bind(i64::from(school.0))
-        .bind(grant.subject.to_string())
-        .bind(token.to_bytes())
-        .bind(i64::from(grant.issued_at.as_unix()))
-        .bind(i64::from(grant.not_after.as_unix()))
-        .bind(now)
-        .bind(sequence)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| super::on_unique(e, "another token with this id exists"))?;
-        tx.commit().await?;
-        Ok(true)
+        if grant.school != school {
+            return Err(StoreError::Conflict("a token of another school"));
+        }
+        match self.commit(Write::Grant(token.clone()), now).await {
+            Ok(_) => Ok(true),
+            // The same token handed in twice at once: the other one landed.
+            Err(StoreError::Conflict(_)) if self.holds_grant(school, token).await? => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// Whether exactly this token is stored already.
@@ -118,31 +112,6 @@ impl Store {
             .transpose()
     }
 
-    /// Every stored grant of these people.
-    pub async fn grants_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Vec<StoredGrant>> {
-        if people.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT token, sequence FROM grants WHERE school_id = $1 AND subject_id IN ({}) \
-             ORDER BY issued_at, token_id",
-            placeholders(2, people.len())
-        );
-        let mut query = sqlx::query(&sql).bind(i64::from(school.0));
-        for person in people {
-            query = query.bind(person.to_string());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredGrant {
-                    token: SignedGrant::from_bytes(&row.try_get::<Vec<u8>, _>("token")?).map_err(corrupt)?,
-                    sequence: row.try_get("sequence")?,
-                })
-            })
-            .collect()
-    }
-
     /// Stores a verified revocation and logs it; its log position becomes its
     /// sequence number. Returns the stored revocation (the earlier one when
     /// exactly this revocation was stored before).
@@ -160,36 +129,20 @@ impl Store {
                 Err(StoreError::Conflict("another revocation with this id exists"))
             };
         }
-        let (token_id, up_to) = match revocation.scope {
-            RevocationScope::Token(token) => (Some(token.to_string()), None),
-            RevocationScope::AllIssuedUpTo(moment) => (None, Some(i64::from(moment.as_unix()))),
+        if revocation.school != school {
+            return Err(StoreError::Conflict("a revocation of another school"));
+        }
+        let sequence = match self.commit(Write::Revocation(signed.clone()), now).await {
+            Ok(sequence) => sequence,
+            Err(StoreError::Conflict(conflict)) => {
+                // The same revocation handed in twice at once: the other one landed.
+                return match self.revocation(school, &revocation.id.to_string()).await? {
+                    Some(existing) if existing.text == signed.to_text() => Ok(existing),
+                    _ => Err(StoreError::Conflict(conflict)),
+                };
+            }
+            Err(error) => return Err(error),
         };
-        let mut tx = self.pool.begin().await?;
-        let sequence = append(
-            &mut tx,
-            school,
-            &LogEvent::Revocation {
-                revocation: signed.to_text(),
-            },
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO revocations (id, school_id, subject_id, token_id, up_to, revocation, sequence, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(revocation.id.to_string())
-        .bind(i64::from(school.0))
-        .bind(revocation.subject.to_string())
-        .bind(token_id)
-        .bind(up_to)
-        .bind(signed.to_bytes())
-        .bind(sequence)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| super::on_unique(e, "another revocation with this id exists"))?;
-        tx.commit().await?;
         Ok(StoredRevocation {
             revocation: revocation.clone(),
             text: signed.to_text(),
@@ -229,26 +182,68 @@ impl Store {
         Ok(usize::try_from(row.try_get::<i64, _>(0)?).unwrap_or(usize::MAX))
     }
 
-    /// Every revocation concerning these people.
-    pub async fn revocations_of(
-        &self,
-        school: SchoolId,
-        people: &[SubjectId],
-    ) -> StoreResult<Vec<StoredRevocation>> {
+    /// Everything a verdict on these people rests on, read in one statement
+    /// (one snapshot, one round trip): their grants, in the order they were
+    /// issued; every revocation concerning them, in log order; and the keys
+    /// that verify them (their own, their guardians' with the guardian links,
+    /// and the server's).
+    pub async fn consent_record(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<ConsentRecord> {
+        let mut record = ConsentRecord::default();
         if people.is_empty() {
-            return Ok(Vec::new());
+            return Ok(record);
         }
+        let list = placeholders(2, people.len());
         let sql = format!(
-            "SELECT revocation, sequence, received_at FROM revocations WHERE school_id = $1 \
-             AND subject_id IN ({}) ORDER BY sequence",
-            placeholders(2, people.len())
+            "SELECT 'grant' AS kind, subject_id AS person, token AS bytes, sequence, NULL AS at, NULL AS ward \
+             FROM grants WHERE school_id = $1 AND subject_id IN ({list}) \
+             UNION ALL \
+             SELECT 'revocation', subject_id, revocation, sequence, received_at, NULL \
+             FROM revocations WHERE school_id = $1 AND subject_id IN ({list}) \
+             UNION ALL \
+             SELECT 'key', person_id, public_key, NULL, revoked_at, NULL \
+             FROM device_keys WHERE school_id = $1 AND person_id IN ({list}) \
+             UNION ALL \
+             SELECT 'key', k.person_id, k.public_key, NULL, k.revoked_at, g.child_id FROM guardianships g \
+             JOIN device_keys k ON k.school_id = g.school_id AND k.person_id = g.guardian_id \
+             WHERE g.school_id = $1 AND g.child_id IN ({list}) \
+             UNION ALL \
+             SELECT 'key', NULL, public_key, NULL, NULL, NULL FROM server_keys"
         );
         let mut query = sqlx::query(&sql).bind(i64::from(school.0));
         for person in people {
             query = query.bind(person.to_string());
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(stored_revocation).collect()
+        for row in query.fetch_all(&self.pool).await? {
+            let kind: String = row.try_get("kind")?;
+            let bytes: Vec<u8> = row.try_get("bytes")?;
+            match kind.as_str() {
+                "grant" => record.grants.push(StoredGrant {
+                    token: SignedGrant::from_bytes(&bytes).map_err(corrupt)?,
+                    sequence: row.try_get("sequence")?,
+                }),
+                "revocation" => {
+                    let signed = SignedRevocation::from_bytes(&bytes).map_err(corrupt)?;
+                    record.revocations.push(StoredRevocation {
+                        revocation: signed.unverified().clone(),
+                        text: signed.to_text(),
+                        sequence: row.try_get("sequence")?,
+                        received_at: row.try_get("at")?,
+                    });
+                }
+                _ => record.keys.add(
+                    row.try_get("person")?,
+                    bytes,
+                    row.try_get("at")?,
+                    row.try_get("ward")?,
+                )?,
+            }
+        }
+        record.grants.sort_by_cached_key(|grant| {
+            let claims = grant.token.unverified();
+            (claims.issued_at, claims.token_id.to_string())
+        });
+        record.revocations.sort_by_key(|stored| stored.sequence);
+        Ok(record)
     }
 
     /// The school's revocations at log positions after `after` and up to

@@ -9,18 +9,19 @@
 
 mod channels;
 mod consent;
+mod group_commit;
 mod groups;
 mod log;
 mod media;
 mod people;
 mod publications;
-mod receipts;
 mod record;
 mod retention;
 mod schools;
 mod sign_in_codes;
 mod tokens;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -28,13 +29,13 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 
 pub use channels::{Channel, DEFAULT_CHANNELS};
-pub use consent::{StoredGrant, StoredRevocation};
+pub use consent::{ConsentRecord, StoredGrant, StoredRevocation};
+pub use group_commit::ReceiptToStore;
 pub use groups::Group;
 pub use log::{LogEntry, LogEvent};
 pub use media::{CheckedPicture, NewTakedown, PictureSeen, Takedown};
 pub use people::{DeviceKey, Imported, Keys, NewPerson, Person, PersonKind};
 pub use publications::{NewPublication, Publication, PublicationPerson};
-pub use receipts::{ReceiptQueue, ReceiptToStore};
 pub use record::StoredRecord;
 pub use retention::Purged;
 pub use schools::{Credential, School, StaffMember, StaffRole};
@@ -101,6 +102,8 @@ impl Engine {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// Writes to a school's log waiting to be committed in groups.
+    writes: Arc<group_commit::WriteQueue>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -122,6 +125,11 @@ impl Store {
                 Engine::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // A ping before every acquire is a round trip (on SQLite a hop to
+            // the connection's thread and back) for each statement, as much
+            // as the statement itself. A connection that died (PostgreSQL
+            // restarted) fails its statement instead and is not reused.
+            .test_before_acquire(false)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
@@ -143,7 +151,11 @@ impl Store {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            writes: Arc::default(),
+        })
     }
 
     /// The engine in use.

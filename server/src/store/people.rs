@@ -604,8 +604,7 @@ impl Store {
     /// them: most signatures of a check were verified before
     /// ([`crate::verified_signatures`]).
     pub async fn keys_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keys> {
-        let mut keyring = Keyring::new();
-        let mut cut_offs = BTreeMap::new();
+        let mut keys = Keys::default();
         let server_keys =
             "SELECT NULL AS person_id, public_key, NULL AS revoked_at, NULL AS ward FROM server_keys";
         let sql = if people.is_empty() {
@@ -630,25 +629,14 @@ impl Store {
             }
         }
         for row in query.fetch_all(&self.pool).await? {
-            let encoding: [u8; 32] = row
-                .try_get::<Vec<u8>, _>("public_key")?
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("a public key is not 32 bytes".into()))?;
-            let Some(holder) = row.try_get::<Option<String>, _>("person_id")? else {
-                keyring.add_encoded(encoding, KeyHolder::Server);
-                continue;
-            };
-            let holder = subject_from(&holder)?;
-            let id = keyring.add_encoded(encoding, KeyHolder::Person(holder));
-            if let Some(at) = row.try_get::<Option<i64>, _>("revoked_at")? {
-                keyring.revoke(id);
-                cut_offs.insert(id, at);
-            }
-            if let Some(child) = row.try_get::<Option<String>, _>("ward")? {
-                keyring.add_guardianship(holder, subject_from(&child)?);
-            }
+            keys.add(
+                row.try_get("person_id")?,
+                row.try_get("public_key")?,
+                row.try_get("revoked_at")?,
+                row.try_get("ward")?,
+            )?;
         }
-        Ok(Keys { keyring, cut_offs })
+        Ok(keys)
     }
 
     /// Notes that these device keys signed something the server accepted
@@ -672,11 +660,42 @@ impl Store {
 }
 
 /// A keyring and when each of its cut-off device keys was cut off.
+#[derive(Default)]
 pub struct Keys {
     /// The keys, their holders and guardian links.
     pub keyring: Keyring,
     /// When the school cut off each cut-off key (Unix seconds).
     pub cut_offs: BTreeMap<KeyId, i64>,
+}
+
+impl Keys {
+    /// Adds one key as stored: a server key when it has no holder; a
+    /// guardian's key with the child it is read for (`ward`).
+    pub(super) fn add(
+        &mut self,
+        holder: Option<String>,
+        public_key: Vec<u8>,
+        revoked_at: Option<i64>,
+        ward: Option<String>,
+    ) -> StoreResult<()> {
+        let encoding: [u8; 32] = public_key
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("a public key is not 32 bytes".into()))?;
+        let Some(holder) = holder else {
+            self.keyring.add_encoded(encoding, KeyHolder::Server);
+            return Ok(());
+        };
+        let holder = subject_from(&holder)?;
+        let id = self.keyring.add_encoded(encoding, KeyHolder::Person(holder));
+        if let Some(at) = revoked_at {
+            self.keyring.revoke(id);
+            self.cut_offs.insert(id, at);
+        }
+        if let Some(child) = ward {
+            self.keyring.add_guardianship(holder, subject_from(&child)?);
+        }
+        Ok(())
+    }
 }
 
 impl Store {
