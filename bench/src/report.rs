@@ -155,7 +155,7 @@ pub fn load_section(results: &[EngineResult], load: Load) -> String {
         out,
         "The real `consent-server` release binary on loopback, one fresh database per engine, set up \
          through the API (a teacher; class 3B of 30 students, each with an enrolled device and a grant; \
-         class 4A of 30 whose devices grant and revoke). Closed loop: {} connections, each sending its \
+         class 4A of 30 whose devices grant and revoke; class 5C of 30 whose devices grant and revoke in the mix). Closed loop: {} connections, each sending its \
          next request when the last is answered, {} s per row, the load generator on the same 2 cores. \
          `/healthz` on the same server in the same run is the baseline.\n\n",
         load.connections,
@@ -490,25 +490,46 @@ pub fn check_limits(results: &[EngineResult], durable_write: Duration) -> String
 
 /// What the rest of a check costs, from a profile taken while writing this.
 const CHECK_PROFILE: &str =
-    "- Round trips: a class check reads in five queries on either engine (staff and school \
-together, the class, its grants, its revocations, and keys with guardian links and server keys in one \
-`UNION ALL`), then its group's commit (the school row, log entries and receipts as multi-row \
-statements), from about 14 before.\n\
-- Profile (`perf record -e cpu-clock -g` on the server for 8 s of the SQLite check load, release build, \
-11,974 samples, on 2026-12-01 with the machine's load average above 20 from other builds): the kernel \
-22.6% (thread switches: sqlx runs each SQLite connection on a thread of its own and hands every \
-statement and row over a channel), `malloc`/`free` 19.7%, SQLite 10.3%, sqlx's own code 7.2% (mostly \
-converting SQLite rows into `Any` rows: each value's type looked up, each column found by name), tokio \
-4.6%, hyper and axum 3.6%, copying 3.5%, Ed25519 and curve arithmetic 3.3% (signing the receipt; \
-verifying had been a quarter and more), SHA-256 0.9%, the signature cache 0.7%.\n\
-- So the rest is the database driver and allocation, not cryptography. 25% of `/healthz` needs a check \
-at about four healthz's cost: no thread hop per statement and no per-row allocation. The next steps, in \
-order of what they would save: SQLite through a driver that runs statements on the calling thread \
-(rusqlite in `spawn_blocking`, one hop per check instead of one per statement) or one statement that \
-returns grants, revocations and keys together; the class's people, grants and keys kept per instance \
-and invalidated by the log position (every change to them is a log entry, so one read of the school's \
-`log_size` tells whether they are still current; revocations would still be read every time); and an \
-allocator such as mimalloc for the remaining small allocations.\n\n";
+    "- Round trips: a class check reads in three statements on either engine (staff and school \
+together; the class; its grants, revocations and keys with guardian links and server keys in one \
+`UNION ALL`, so one snapshot: `Store::consent_record`), then its share of a group commit; about 14 \
+before issue 17. sqlx's pool pinged each connection before handing it out (`test_before_acquire`, on \
+by default): a second round trip per statement, on SQLite a hop to the connection's thread and back. \
+It is off now; a connection that died fails its statement instead and is not reused. Of the changes \
+of 2026-12-02 this one gained most: checks on SQLite from 801/s to 1,196/s in back-to-back runs.\n\
+- Lock waits: SQLite as sqlx bundles it counted every allocation under one process-wide mutex and \
+kept one page cache for all connections behind another, so under load the four connections waited on \
+each other (`pthread_mutex` and the kernel's futex wakeups, a tenth of the server's time). It is built \
+without both now (`.cargo/config.toml`); lock waits fell from 4.2% to 0.7% of the profile.\n\
+- Profile (`perf record -F 999 -g` on the server for 6 s of the SQLite check load, release build, \
+on 2026-12-02 on a quiet machine; profiling slows checks by about a third): the kernel 39.0% (thread \
+switches 17.1% and wakeups 7.2%: sqlx runs each SQLite connection on a thread of its own, so every \
+statement is handed to that thread and its rows handed back, two wakeups that on this 2-core virtual \
+machine cost more than the statement), `malloc`/`free` 18.8% (glibc; each row becomes an `Any` row of \
+owned copies of its values), SQLite 9.6%, sqlx's own code 7.7%, Ed25519 and SHA 4.1% (signing the \
+receipt), copying 2.7%, hex and base64 2.6%, hyper and axum 2.4%, tokio 1.9%, JSON 0.8%, lock \
+waits 0.7%, the signature cache 0.1%.\n\
+- So what limits checks is handing statements between threads and allocating rows, not cryptography \
+nor the disk. 10% of `/healthz` needs a check at ten healthz's cost, 25% at four. The next steps, in \
+order of what they would save: (1) SQLite on the calling thread, rusqlite in one `spawn_blocking` per \
+check, its three reads in one hop and typed rows without the `Any` conversion; (2) the class's people, \
+grants and keys kept per instance under a record version that every logged change to them moves in \
+the same transaction, read together with the staff credential at every check (so a revocation on any \
+instance still wins the next check), which leaves one read per check; its cost is the growth goal: a \
+million people do not fit in 200 MiB, so at that size most checks would miss, and the p99 at a \
+million could no longer be within 1.5× of the p99 at a thousand; (3) an allocator with per-thread \
+caches: mimalloc was tried and not kept, since it raised the server's peak memory from 60 to 113 MiB \
+at 20,000 people and its gain was within this machine's run-to-run spread (checks on SQLite ranged \
+from 793/s to 1,227/s between two identical runs).\n\
+- The mix's grants and revocations come from a class of its own (5C) since 2026-12-02, so that they \
+do not read the hundreds of tokens and revocations per student that the grant and revocation rows \
+leave in class 4A (a real student holds a few). On SQLite the mix now runs at about two thirds of the \
+check rate. On PostgreSQL it does not: 99/s, with every backend busy on the consent record's statement \
+(`pg_stat_activity`: 14 active, none waiting), while the same statement on the same data runs in under \
+1 ms by hand, with literal values and with a generic plan alike. The suspect is a plan that each \
+connection prepared while the tables were nearly empty (the check row runs first) and kept; the next \
+step is to confirm it with `auto_explain` and, if so, have PostgreSQL plan these statements per call \
+(`plan_cache_mode = force_custom_plan` for them) or prepare them again once the tables have grown.\n\n";
 
 /// The media audit: how well a published copy matches its check, how far
 /// distinct pictures stay apart, and the speed of fingerprinting.

@@ -236,6 +236,11 @@ pub struct BenchSchool {
     /// Another class whose students grant and revoke under load, so the
     /// checked class keeps its consent.
     pub busy_class_devices: Vec<Device>,
+    /// A third class whose students grant and revoke in the mix: the busy
+    /// class has by then gathered hundreds of tokens and revocations per
+    /// student, which each of their grants reads, where a real student
+    /// holds a few.
+    pub mix_class_devices: Vec<Device>,
 }
 
 /// The size of a class in a class photo.
@@ -263,12 +268,17 @@ impl BenchSchool {
         for person in admin.import_class("4A", CLASS_SIZE).await? {
             busy_class_devices.push(admin.enroll(person).await?);
         }
+        let mut mix_class_devices = Vec::new();
+        for person in admin.import_class("5C", CLASS_SIZE).await? {
+            mix_class_devices.push(admin.enroll(person).await?);
+        }
         Ok(Self {
             admin,
             teacher,
             photo_class,
             photo_class_devices,
             busy_class_devices,
+            mix_class_devices,
         })
     }
 }

@@ -57,28 +57,33 @@ impl Scenario {
 pub fn request_maker(school: &Arc<BenchSchool>, scenario: Scenario) -> MakeRequest {
     let school = school.clone();
     Arc::new(move |http: &reqwest::Client, n: u64| {
-        let kind = match scenario {
-            Scenario::Mix => match n % 10 {
-                0..=5 => Scenario::Check,
-                6 | 7 => Scenario::Scan,
-                8 => Scenario::Grant,
-                _ => Scenario::Revocation,
-            },
-            other => other,
+        let (kind, devices) = match scenario {
+            Scenario::Mix => {
+                let kind = match n % 10 {
+                    0..=5 => Scenario::Check,
+                    6 | 7 => Scenario::Scan,
+                    8 => Scenario::Grant,
+                    _ => Scenario::Revocation,
+                };
+                (kind, &school.mix_class_devices)
+            }
+            other => (other, &school.busy_class_devices),
         };
-        request_for(&school, http, kind, n)
+        request_for(&school, devices, http, kind, n)
     })
 }
 
-/// The `n`-th request of a single-kind `scenario` (`Mix` sends healthz).
+/// The `n`-th request of a single-kind `scenario` (`Mix` sends healthz),
+/// grants and revocations coming from `devices`.
 pub fn request_for(
     school: &BenchSchool,
+    devices: &[crate::school::Device],
     http: &reqwest::Client,
     scenario: Scenario,
     n: u64,
 ) -> Result<Request> {
     let base = &school.teacher.base;
-    let busy = &school.busy_class_devices[(n as usize) % school.busy_class_devices.len()];
+    let busy = &devices[(n as usize) % devices.len()];
     Ok(match scenario {
         Scenario::Healthz | Scenario::Mix => Request {
             builder: http.get(format!("{base}/healthz")),

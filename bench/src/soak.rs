@@ -42,7 +42,7 @@ pub fn soak_mix(school: &Arc<BenchSchool>) -> MakeRequest {
             7 => Scenario::Revocation,
             _ => Scenario::Healthz,
         };
-        request_for(&school, http, scenario, n)
+        request_for(&school, &school.busy_class_devices, http, scenario, n)
     })
 }
 

@@ -294,11 +294,15 @@ impl Store {
     /// took a second).
     pub async fn people(&self, school: SchoolId, group: Option<&str>) -> StoreResult<Vec<Person>> {
         let (filter, order) = if group.is_some() {
-            (" AND LOWER(group_name) = LOWER($2)", "display_name, group_name, id")
+            (
+                " AND LOWER(group_name) = LOWER($2)",
+                "display_name, group_name, id",
+            )
         } else {
             ("", "group_name, display_name, id")
         };
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1{filter} ORDER BY {order}");
+        let sql =
+            format!("SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1{filter} ORDER BY {order}");
         let mut query = sqlx::query(&sql).bind(i64::from(school.0));
         if let Some(group) = group {
             query = query.bind(group.to_owned());
