@@ -132,14 +132,29 @@ impl Store {
             .test_before_acquire(false)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = FULL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 15000",
-                        ] {
-                            connection.execute(pragma).await?;
+                    match engine {
+                        Engine::Sqlite => {
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 15000",
+                            ] {
+                                connection.execute(pragma).await?;
+                            }
+                        }
+                        // Statements stay prepared on a connection for its
+                        // life, and after five runs PostgreSQL would keep one
+                        // generic plan for each: one made while a school's
+                        // grants and revocations were a few rows is a scan of
+                        // the whole table, and stays one as they grow by
+                        // thousands (BENCHMARKS.md, "What limits checks").
+                        // Planned per call, each statement looks its rows up
+                        // by index; planning is a small part of a check.
+                        Engine::Postgres => {
+                            connection
+                                .execute("SET plan_cache_mode = force_custom_plan")
+                                .await?;
                         }
                     }
                     Ok(())
