@@ -60,14 +60,13 @@ fn corrupt(error: consent_protocol::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }
 
-fn stored_revocation(row: &sqlx::any::AnyRow) -> StoreResult<StoredRevocation> {
-    let bytes: Vec<u8> = row.try_get("revocation")?;
-    let signed = SignedRevocation::from_bytes(&bytes).map_err(corrupt)?;
+fn stored_revocation(bytes: &[u8], sequence: i64, received_at: i64) -> StoreResult<StoredRevocation> {
+    let signed = SignedRevocation::from_bytes(bytes).map_err(corrupt)?;
     Ok(StoredRevocation {
         revocation: signed.unverified().clone(),
         text: signed.to_text(),
-        sequence: row.try_get("sequence")?,
-        received_at: row.try_get("received_at")?,
+        sequence,
+        received_at,
     })
 }
 
@@ -159,7 +158,11 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(stored_revocation).transpose()
+        row.map(|row| {
+            let bytes: Vec<u8> = row.try_get("revocation")?;
+            stored_revocation(&bytes, row.try_get("sequence")?, row.try_get("received_at")?)
+        })
+        .transpose()
     }
 
     /// How many stored grants of `person` have not expired at `now` (Unix
@@ -221,15 +224,11 @@ impl Store {
                     token: SignedGrant::from_bytes(&bytes).map_err(corrupt)?,
                     sequence: row.try_get("sequence")?,
                 }),
-                "revocation" => {
-                    let signed = SignedRevocation::from_bytes(&bytes).map_err(corrupt)?;
-                    record.revocations.push(StoredRevocation {
-                        revocation: signed.unverified().clone(),
-                        text: signed.to_text(),
-                        sequence: row.try_get("sequence")?,
-                        received_at: row.try_get("at")?,
-                    });
-                }
+                "revocation" => record.revocations.push(stored_revocation(
+                    &bytes,
+                    row.try_get("sequence")?,
+                    row.try_get("at")?,
+                )?),
                 _ => record.keys.add(
                     row.try_get("person")?,
                     bytes,
