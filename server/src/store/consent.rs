@@ -8,8 +8,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::group_commit::Write;
-use super::people::Keys;
-use super::{placeholders, Store, StoreError, StoreResult};
+use super::people::{Keys, KEYS_OF_ASKED, SERVER_KEYS};
+use super::{asked, distinct_ids, Store, StoreError, StoreResult};
 
 /// A grant as the server holds it, with the place the server gave it.
 #[derive(Clone, Debug)]
@@ -195,26 +195,21 @@ impl Store {
         if people.is_empty() {
             return Ok(record);
         }
-        let list = placeholders(2, people.len());
+        let ids = distinct_ids(people);
         let sql = format!(
-            "SELECT 'grant' AS kind, subject_id AS person, token AS bytes, sequence, NULL AS at, NULL AS ward \
-             FROM grants WHERE school_id = $1 AND subject_id IN ({list}) \
+            "{} \
+             SELECT 'grant' AS kind, subject_id AS person, token AS bytes, sequence, NULL AS at, NULL AS ward \
+             FROM asked CROSS JOIN grants WHERE grants.school_id = $1 AND grants.subject_id = asked.id \
              UNION ALL \
              SELECT 'revocation', subject_id, revocation, sequence, received_at, NULL \
-             FROM revocations WHERE school_id = $1 AND subject_id IN ({list}) \
-             UNION ALL \
-             SELECT 'key', person_id, public_key, NULL, revoked_at, NULL \
-             FROM device_keys WHERE school_id = $1 AND person_id IN ({list}) \
-             UNION ALL \
-             SELECT 'key', k.person_id, k.public_key, NULL, k.revoked_at, g.child_id FROM guardianships g \
-             JOIN device_keys k ON k.school_id = g.school_id AND k.person_id = g.guardian_id \
-             WHERE g.school_id = $1 AND g.child_id IN ({list}) \
-             UNION ALL \
-             SELECT 'key', NULL, public_key, NULL, NULL, NULL FROM server_keys"
+             FROM asked CROSS JOIN revocations \
+             WHERE revocations.school_id = $1 AND revocations.subject_id = asked.id \
+             UNION ALL {KEYS_OF_ASKED} UNION ALL {SERVER_KEYS}",
+            asked(2, ids.len())
         );
         let mut query = sqlx::query(&sql).bind(i64::from(school.0));
-        for person in people {
-            query = query.bind(person.to_string());
+        for id in ids {
+            query = query.bind(id);
         }
         for row in query.fetch_all(&self.pool).await? {
             let kind: String = row.try_get("kind")?;

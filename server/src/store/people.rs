@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use super::log::{append, append_all, LogEvent};
 use super::schools::public_key_from;
-use super::{on_unique, placeholders, Store, StoreError, StoreResult};
+use super::{asked, distinct_ids, on_unique, placeholders, Store, StoreError, StoreResult};
 
 /// Whether a person is a student or a guardian.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -611,34 +611,24 @@ impl Store {
     /// ([`crate::verified_signatures`]).
     pub async fn keys_of(&self, school: SchoolId, people: &[SubjectId]) -> StoreResult<Keys> {
         let mut keys = Keys::default();
-        let server_keys =
-            "SELECT NULL AS person_id, public_key, NULL AS revoked_at, NULL AS ward FROM server_keys";
-        let sql = if people.is_empty() {
-            server_keys.to_owned()
+        let ids = distinct_ids(people);
+        let sql = if ids.is_empty() {
+            SERVER_KEYS.to_owned()
         } else {
-            let list = placeholders(2, people.len());
-            format!(
-                "SELECT person_id, public_key, revoked_at, NULL AS ward FROM device_keys \
-                 WHERE school_id = $1 AND person_id IN ({list}) \
-                 UNION ALL \
-                 SELECT k.person_id, k.public_key, k.revoked_at, g.child_id AS ward FROM guardianships g \
-                 JOIN device_keys k ON k.school_id = g.school_id AND k.person_id = g.guardian_id \
-                 WHERE g.school_id = $1 AND g.child_id IN ({list}) \
-                 UNION ALL {server_keys}"
-            )
+            format!("{} {KEYS_OF_ASKED} UNION ALL {SERVER_KEYS}", asked(2, ids.len()))
         };
         let mut query = sqlx::query(&sql);
-        if !people.is_empty() {
+        if !ids.is_empty() {
             query = query.bind(i64::from(school.0));
-            for person in people {
-                query = query.bind(person.to_string());
+            for id in ids {
+                query = query.bind(id);
             }
         }
         for row in query.fetch_all(&self.pool).await? {
             keys.add(
-                row.try_get("person_id")?,
-                row.try_get("public_key")?,
-                row.try_get("revoked_at")?,
+                row.try_get("person")?,
+                row.try_get("bytes")?,
+                row.try_get("at")?,
                 row.try_get("ward")?,
             )?;
         }
@@ -664,6 +654,24 @@ impl Store {
         Ok(())
     }
 }
+
+/// The keys of the people in `asked` ([`asked`]) for the school bound as
+/// `$1`: their own, then their guardians' with the child each is read for,
+/// as columns `kind, person, bytes, sequence, at, ward` (what
+/// [`Keys::add`] takes), so that [`Store::consent_record`] reads them in
+/// the same statement as the grants.
+pub(super) const KEYS_OF_ASKED: &str = "\
+    SELECT 'key' AS kind, person_id AS person, public_key AS bytes, NULL AS sequence, revoked_at AS at, NULL AS ward \
+    FROM asked CROSS JOIN device_keys WHERE device_keys.school_id = $1 AND device_keys.person_id = asked.id \
+    UNION ALL \
+    SELECT 'key', k.person_id, k.public_key, NULL, k.revoked_at, g.child_id \
+    FROM asked CROSS JOIN guardianships g CROSS JOIN device_keys k \
+    WHERE g.school_id = $1 AND g.child_id = asked.id AND k.school_id = g.school_id AND k.person_id = g.guardian_id";
+
+/// The server's keys, in the columns of [`KEYS_OF_ASKED`].
+pub(super) const SERVER_KEYS: &str = "\
+    SELECT 'key' AS kind, NULL AS person, public_key AS bytes, NULL AS sequence, NULL AS at, NULL AS ward \
+    FROM server_keys";
 
 /// A keyring and when each of its cut-off device keys was cut off.
 #[derive(Default)]
