@@ -204,8 +204,8 @@ fn placeholders(first: usize, count: usize) -> String {
 /// placeholder per distinct id ([`distinct_ids`]). Each statement joins it
 /// `asked CROSS JOIN <table>`, which SQLite keeps in that order: a search
 /// of the table's index per id. An `IN ($2, ...)` list instead costs SQLite
-/// a temporary index built at every run of the statement, a fifth of a
-/// class check's time (BENCHMARKS.md, "What limits checks").
+/// a temporary index built at every run of the statement: a seventh of
+/// SQLite's time in a class check (BENCHMARKS.md, "What limits checks").
 fn asked(first: usize, count: usize) -> String {
     let rows = (first..first + count)
         .map(|n| format!("(${n})"))
