@@ -302,6 +302,17 @@ pub fn growth_section(results: &[(Engine, Vec<GrowthResult>)], load: Load) -> St
         out.push('\n');
         if let (Some(small), Some(large)) = (sizes.first(), sizes.last()) {
             let ratio = large.checks.p99.as_secs_f64() / small.checks.p99.as_secs_f64().max(1e-9);
+            if ratio < 1.0 {
+                let _ = writeln!(
+                    out,
+                    "On {} the school of {} answered faster than the school of {}: the goal below \
+                     is met, but it shows the smaller school slow rather than growth free; that school \
+                     is the one to look at.\n",
+                    engine.name(),
+                    large.people,
+                    small.people
+                );
+            }
             let peak = sizes.iter().map(|r| r.peak_memory).max().unwrap_or(0);
             let name = engine.name();
             let _ = write!(
@@ -330,9 +341,19 @@ pub fn growth_section(results: &[(Engine, Vec<GrowthResult>)], load: Load) -> St
 /// What grows with the school, from profiles taken while writing this.
 const GROWTH_PROFILE: &str =
     "What grows with the school: a class's 30 people, their grants and keys lie on random pages \
-(their ids are random); at a thousand people every page stays in the database's cache, at a million each \
-check reads of the order of a hundred pages that may not. The first check of a class also verifies its 30 \
-signatures (once per instance); after that a check only looks them up.\n";
+(their ids are random), and at a million people each check reads of the order of a hundred pages, in \
+deeper indexes, that the operating system's file cache holds but the CPU's caches do not. On SQLite \
+every read starts with a cold page cache at any size (WAL mode drops it whenever another connection \
+wrote, and receipts are written all the time, see \"What limits checks\"), so each page is read \
+(`pread`) and copied into a fresh buffer. Profile (`perf record --call-graph dwarf`, 3 s of checks \
+over a million people on SQLite, 2026-12-02 04:38 UTC): reading pages 14.2% of the server's time, \
+allocating their buffers 6.9%, dropping the cache 3.5%, together about a quarter; at a thousand \
+people the same three took 5–6%. The next step is to read fewer, closer pages: grants and device keys \
+keyed by `(school_id, subject_id, ...)` as `WITHOUT ROWID` tables on SQLite (and `CLUSTER` on \
+PostgreSQL), so that a person's record is one page, not an index page and a table page; memory-mapping \
+the SQLite file would remove the reads and copies but counts the mapped file as the server's memory. \
+The first check of a class also verifies its 30 signatures (once per instance); after that a check \
+only looks them up.\n";
 
 /// Revocation freshness across two instances.
 pub fn freshness_section(result: &FreshnessResult) -> String {
@@ -495,43 +516,66 @@ together; the class; its grants, revocations and keys with guardian links and se
 `UNION ALL`, so one snapshot: `Store::consent_record`), then its share of a group commit; about 14 \
 before issue 17. sqlx's pool pinged each connection before handing it out (`test_before_acquire`, on \
 by default): a second round trip per statement, on SQLite a hop to the connection's thread and back. \
-It is off now; a connection that died fails its statement instead and is not reused. Of the changes \
-of 2026-12-02 this one gained most: checks on SQLite from 801/s to 1,196/s in back-to-back runs.\n\
+It is off now; a connection that died fails its statement instead and is not reused. Checks on SQLite \
+went from 801/s to 1,196/s in back-to-back runs.\n\
 - Lock waits: SQLite as sqlx bundles it counted every allocation under one process-wide mutex and \
 kept one page cache for all connections behind another, so under load the four connections waited on \
 each other (`pthread_mutex` and the kernel's futex wakeups, a tenth of the server's time). It is built \
-without both now (`.cargo/config.toml`); lock waits fell from 4.2% to 0.7% of the profile.\n\
-- Profile (`perf record -F 999 -g` on the server for 6 s of the SQLite check load, release build, \
-on 2026-12-02 on a quiet machine; profiling slows checks by about a third): the kernel 39.0% (thread \
-switches 17.1% and wakeups 7.2%: sqlx runs each SQLite connection on a thread of its own, so every \
-statement is handed to that thread and its rows handed back, two wakeups that on this 2-core virtual \
-machine cost more than the statement), `malloc`/`free` 18.8% (glibc; each row becomes an `Any` row of \
-owned copies of its values), SQLite 9.6%, sqlx's own code 7.7%, Ed25519 and SHA 4.1% (signing the \
-receipt), copying 2.7%, hex and base64 2.6%, hyper and axum 2.4%, tokio 1.9%, JSON 0.8%, lock \
-waits 0.7%, the signature cache 0.1%.\n\
-- So what limits checks is handing statements between threads and allocating rows, not cryptography \
-nor the disk. 10% of `/healthz` needs a check at ten healthz's cost, 25% at four. The next steps, in \
-order of what they would save: (1) SQLite on the calling thread, rusqlite in one `spawn_blocking` per \
-check, its three reads in one hop and typed rows without the `Any` conversion; (2) the class's people, \
-grants and keys kept per instance under a record version that every logged change to them moves in \
-the same transaction, read together with the staff credential at every check (so a revocation on any \
-instance still wins the next check), which leaves one read per check; its cost is the growth goal: a \
-million people do not fit in 200 MiB, so at that size most checks would miss, and the p99 at a \
-million could no longer be within 1.5× of the p99 at a thousand; (3) an allocator with per-thread \
-caches: mimalloc was tried and not kept, since it raised the server's peak memory from 60 to 113 MiB \
-at 20,000 people and its gain was within this machine's run-to-run spread (checks on SQLite ranged \
-from 793/s to 1,227/s between two identical runs).\n\
-- The mix's grants and revocations come from a class of its own (5C) since 2026-12-02, so that they \
-do not read the hundreds of tokens and revocations per student that the grant and revocation rows \
-leave in class 4A (a real student holds a few).\n\
-- PostgreSQL plans each statement per call since 2026-12-02 (`plan_cache_mode = force_custom_plan` on \
-the server's connections). Before, each connection kept the generic plan it had made while the tables \
-were nearly empty (the check row runs first): a scan of the whole table, kept while grants and \
-revocations grew by thousands of rows a second, so the mix, which runs last, fell to 97/s with every \
-backend busy on the consent record's statement (`pg_stat_activity`: 14 active, none waiting), where \
-the same statement ran in under 1 ms by hand. With the change, in the run of 2026-12-02 03:00 UTC, \
-the mix ran at 682/s against 759/s for checks alone (3.5× its earlier share of `/healthz`, from 0.5× \
-the run before), and checks kept their share within this machine's spread (1.3%, 1.5% before).\n\n";
+without both now (`.cargo/config.toml`); lock waits fell from 4.2% to 0.5% of the profile.\n\
+- Temporary indexes: the consent record named a class's 30 people in four `IN ($2, ...)` lists, and \
+SQLite builds a temporary index for each list at every run of the statement (opening a B-tree in \
+memory and allocating its pages). The people are now a `VALUES` table that each branch joins first \
+(`asked` in `server/src/store/mod.rs`). And an empty Ed25519 batch, verified at every check whose \
+signatures were all remembered, still cost a full scalar multiplication; it is skipped \
+(`consent_protocol::verify_grants`). In profiles of the same load before and after (`--call-graph \
+dwarf`, 2026-12-02 04:30 and 05:14 UTC), the temporary B-trees (3.1% of the server's time), the empty \
+batch (2.6%) and most of glibc's `malloc_consolidate` (4.4% → 1.1%) are gone: about 9% of a check's \
+cost. Throughput did not show it beyond this machine's spread: alternating the two server binaries \
+(05:21–05:27 UTC), checks on SQLite ran at 1,826/s and 1,675/s before, 1,815/s and 1,194/s after (in \
+that last run `/healthz` fell by a fifth as well).\n\
+- Profile of SQLite checks (`perf record -F 999 -g` on the server for 6 s of the check load, release \
+build, 2026-12-02 05:14 UTC on a quiet machine; profiling slows checks by about a fifth): the kernel \
+36.3% (thread switches 14.7%, wakeups 6.8%), `malloc`/`free` 17.1%, SQLite 11.4%, sqlx and its \
+channels 8.4%, Ed25519 and SHA 4.0% (signing the receipt, hashing the log), copying 3.2%, hyper and \
+axum 2.5%, tokio 2.0%, the server's own code 2.0%, hex and base64 1.1%, JSON 1.0%, lock waits 0.5%, \
+the signature cache 0.5%, the rest 9.1%. By thread (`--call-graph dwarf`): SQLite's connection \
+threads 44–48%, tokio's workers 52–56%. sqlx runs each SQLite connection on a thread of its own: a \
+statement is handed to it and every row handed back through a channel, each a wakeup, which on this \
+2-core machine costs more than the statement; every row is then copied into an `Any` row of owned \
+values. And in WAL mode SQLite drops a connection's whole page cache whenever another connection wrote \
+since its last read: with receipts committed all the time, every read starts cold, fetching its pages \
+from the operating system into freshly allocated buffers (`pcache1Alloc` is SQLite's largest caller of \
+`malloc`). Memory-mapping the file (`PRAGMA mmap_size`) was tried: checks 1,940/s, within the spread \
+above, and the mapped pages count as the server's memory (46 MiB peak instead of 24–29); not kept.\n\
+- So what limits checks on SQLite is handing statements and rows between threads and allocating \
+them, not cryptography nor the disk. 10% of `/healthz` needs a check at ten healthz's cost, 25% at \
+four. The next steps, in order of what they would save: (1) SQLite on the calling thread, rusqlite in \
+one `spawn_blocking` per check, its three reads in one hop and typed rows without the `Any` \
+conversion: it removes the switches, wakeups and channels (about 30% of the profile) and most row \
+allocations; (2) the class's people, grants and keys kept per instance under a record version that \
+every logged change to them moves in the same transaction, read together with the staff credential at \
+every check (so a revocation on any instance still wins the next check), which leaves one read per \
+check: what 25% would take; its cost is the growth goal, since a million people do not fit in \
+200 MiB and most checks of a large school would miss; (3) an allocator with per-thread caches: \
+mimalloc was tried and not kept, since it raised the server's peak memory from 60 to 113 MiB at 20,000 \
+people and its gain was within this machine's run-to-run spread.\n\
+- Profile of PostgreSQL checks (`perf record -F 499 -a -g`, 4 s of the check load, 2026-12-02 04:52 \
+UTC): PostgreSQL's backends take 68% of the machine and the server 26.5%. Within PostgreSQL, planning \
+takes 38% of the machine (`GetCachedPlan` → `standard_planner`), executing 11%, reading the socket \
+3.6%, committing 1.8%. It plans every statement at every call (`plan_cache_mode = force_custom_plan` \
+on the server's connections) because a kept generic plan goes stale: with generic plans allowed \
+(`auto`), checks ran at 1,471/s (2.4% of `/healthz`, against 770/s) but the mix fell to 187/s, since \
+the consent record's generic plan, made while the tables were nearly empty, hashes all of the \
+school's grants and revocations (a hash join over `school_id = $1`), and PostgreSQL keeps it until an \
+`ANALYZE` invalidates it (autovacuum looks once a minute); before it planned per call, the mix fell to 97/s the \
+same way. Running `ANALYZE` on those tables every 2 s beside generic plans did not save it (the \
+mix at 338/s, 05:29 UTC), and why the kept plans stayed wrong with fresh statistics was not found \
+in this session. The next step on PostgreSQL is to find it (the kept plans, logged by `auto_explain`) \
+and so keep plans that stay right as a school grows: about 1.9× the checks, as generic plans gave.\n\
+- The mix's grants and revocations come from a class of its own (5C), so that they do not read the \
+hundreds of tokens and revocations per student that the grant and revocation rows leave in class 4A \
+(a real student holds a few). The mix is limited by what limits checks, and its grants by their \
+durable write and signature verification.\n\n";
 
 /// The media audit: how well a published copy matches its check, how far
 /// distinct pictures stay apart, and the speed of fingerprinting.
