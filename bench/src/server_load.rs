@@ -83,7 +83,7 @@ pub fn request_for(
     n: u64,
 ) -> Result<Request> {
     let base = &school.teacher.base;
-    let busy = &devices[(n as usize) % devices.len()];
+    let device = &devices[(n as usize) % devices.len()];
     Ok(match scenario {
         Scenario::Healthz | Scenario::Mix => Request {
             builder: http.get(format!("{base}/healthz")),
@@ -96,7 +96,7 @@ pub fn request_for(
         Scenario::Grant => Request {
             builder: http
                 .post(format!("{base}/v1/grants"))
-                .json(&json!({"token": busy.grant()?.to_text()})),
+                .json(&json!({"token": device.grant()?.to_text()})),
             expected: StatusCode::CREATED,
         },
         Scenario::Revocation => {
@@ -104,7 +104,7 @@ pub fn request_for(
             Request {
                 builder: http
                     .post(format!("{base}/v1/revocations"))
-                    .json(&json!({"revocation": busy.revocation(token)?.to_text()})),
+                    .json(&json!({"revocation": device.revocation(token)?.to_text()})),
                 expected: StatusCode::CREATED,
             }
         }

@@ -150,7 +150,8 @@ impl Store {
                         // the whole table, and stays one as they grow by
                         // thousands (BENCHMARKS.md, "What limits checks").
                         // Planned per call, each statement looks its rows up
-                        // by index; planning is a small part of a check.
+                        // by index, at a price: planning is the larger part
+                        // of PostgreSQL's work in a check (BENCHMARKS.md).
                         Engine::Postgres => {
                             connection
                                 .execute("SET plan_cache_mode = force_custom_plan")
